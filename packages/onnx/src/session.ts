@@ -1,0 +1,172 @@
+import { existsSync, openSync, readSync, closeSync, statSync } from "node:fs";
+import * as ort from "onnxruntime-node";
+import { RiffError } from "@riff/core";
+
+/** Element types riff feeds and reads. */
+export type DataType = "float32" | "float16" | "int64" | "int32" | "bool" | "uint8" | "int8" | "float64" | "string";
+
+/** One input or output of a session: its name, element type and shape (symbolic dims as names). */
+export interface ValueInfo {
+  readonly name: string;
+  readonly type: DataType | "unknown";
+  readonly shape: readonly (number | string)[];
+}
+
+export type ExecutionProvider = "cpu" | "cuda";
+
+export interface SessionOptions {
+  /** Where to run. "cuda" needs an onnxruntime-node build with CUDA; otherwise a clear error. */
+  readonly executionProvider?: ExecutionProvider;
+  /** Intra-op threads; default: onnxruntime's choice (all cores). */
+  readonly threads?: number;
+  /** Names the model must have; a missing one is an error that names it. */
+  readonly requiredInputs?: readonly string[];
+  readonly requiredOutputs?: readonly string[];
+  /** What the file is, for messages ("text decoder", "unet"). */
+  readonly role?: string;
+}
+
+export type OrtTensor = ort.Tensor;
+export type Feeds = Record<string, ort.Tensor>;
+
+/** An ONNX model ready to run. Call dispose() when done: it frees the native session. */
+export class OnnxSession {
+  readonly path: string;
+  readonly inputs: readonly ValueInfo[];
+  readonly outputs: readonly ValueInfo[];
+  private session: ort.InferenceSession | undefined;
+
+  private constructor(path: string, session: ort.InferenceSession) {
+    this.path = path;
+    this.session = session;
+    this.inputs = session.inputMetadata.map(describe);
+    this.outputs = session.outputMetadata.map(describe);
+  }
+
+  static async load(path: string, options: SessionOptions = {}): Promise<OnnxSession> {
+    const role = options.role ?? "model";
+    checkOnnxFile(path, role);
+    const executionProviders = [options.executionProvider ?? "cpu"];
+    if (executionProviders[0] === "cuda" && !cudaAvailable()) {
+      throw new RiffError(
+        `execution provider "cuda" is not available in this onnxruntime-node build (available: ${availableProviders().join(", ")})`,
+        "executionProvider",
+      );
+    }
+    const sessionOptions: ort.InferenceSession.SessionOptions = {
+      executionProviders,
+      graphOptimizationLevel: "all",
+      ...(options.threads !== undefined ? { intraOpNumThreads: options.threads, interOpNumThreads: 1 } : {}),
+    };
+    let session: ort.InferenceSession;
+    try {
+      session = await ort.InferenceSession.create(path, sessionOptions);
+    } catch (error) {
+      throw new RiffError(explainLoadFailure(path, role, error));
+    }
+    const loaded = new OnnxSession(path, session);
+    try {
+      loaded.require(options.requiredInputs ?? [], "input");
+      loaded.require(options.requiredOutputs ?? [], "output");
+    } catch (error) {
+      await loaded.dispose();
+      throw error;
+    }
+    return loaded;
+  }
+
+  hasInput(name: string): boolean {
+    return this.inputs.some((v) => v.name === name);
+  }
+
+  hasOutput(name: string): boolean {
+    return this.outputs.some((v) => v.name === name);
+  }
+
+  input(name: string): ValueInfo | undefined {
+    return this.inputs.find((v) => v.name === name);
+  }
+
+  output(name: string): ValueInfo | undefined {
+    return this.outputs.find((v) => v.name === name);
+  }
+
+  /** Runs the model. Only the outputs named in `fetches` are returned when given. */
+  async run(feeds: Feeds, fetches?: readonly string[]): Promise<Record<string, ort.Tensor>> {
+    const session = this.session;
+    if (session === undefined) throw new RiffError(`${this.path}: the session was disposed`);
+    const result = fetches ? await session.run(feeds, fetches as string[]) : await session.run(feeds);
+    return result as Record<string, ort.Tensor>;
+  }
+
+  /** A readable list of the model's inputs and outputs. */
+  describe(): string {
+    const line = (v: ValueInfo): string => `  ${v.name}: ${v.type}[${v.shape.join(", ")}]`;
+    return [`inputs:`, ...this.inputs.map(line), `outputs:`, ...this.outputs.map(line)].join("\n");
+  }
+
+  async dispose(): Promise<void> {
+    const session = this.session;
+    this.session = undefined;
+    await session?.release();
+  }
+
+  private require(names: readonly string[], kind: "input" | "output"): void {
+    const have = kind === "input" ? this.inputs : this.outputs;
+    const missing = names.filter((n) => !have.some((v) => v.name === n));
+    if (missing.length > 0) {
+      throw new RiffError(
+        `${this.path} lacks the ${kind}${missing.length > 1 ? "s" : ""} ${missing.map((m) => `"${m}"`).join(", ")}; ` +
+          `it has ${have.map((v) => `"${v.name}"`).join(", ") || "none"}`,
+      );
+    }
+  }
+}
+
+function describe(meta: ort.InferenceSession.ValueMetadata): ValueInfo {
+  if (!meta.isTensor) return { name: meta.name, type: "unknown", shape: [] };
+  return { name: meta.name, type: meta.type as DataType, shape: [...meta.shape] };
+}
+
+/** ONNX files are protobuf ModelProto messages; the first field is ir_version (tag 0x08). */
+function checkOnnxFile(path: string, role: string): void {
+  if (!existsSync(path)) throw new RiffError(`${role} file not found: ${path}`);
+  const stat = statSync(path);
+  if (!stat.isFile()) throw new RiffError(`${role} path is not a file: ${path}`);
+  const head = Buffer.alloc(1);
+  const fd = openSync(path, "r");
+  try {
+    readSync(fd, head, 0, 1, 0);
+  } finally {
+    closeSync(fd);
+  }
+  if (stat.size < 16 || head[0] !== 0x08) {
+    throw new RiffError(`${path} is not an ONNX model file (expected a protobuf ModelProto)`);
+  }
+}
+
+function explainLoadFailure(path: string, role: string, error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  if (/com\.microsoft|contrib|Could not find an implementation|NOT_IMPLEMENTED/i.test(message)) {
+    return `${path}: this ${role} uses operators the CPU execution provider lacks (often a GPU-only export, e.g. fp16 contrib ops): ${firstLine(message)}`;
+  }
+  if (/protobuf|parse|Load model/i.test(message)) {
+    return `${path} could not be read as an ONNX model: ${firstLine(message)}`;
+  }
+  return `${path}: onnxruntime could not load this ${role}: ${firstLine(message)}`;
+}
+
+function firstLine(text: string): string {
+  return text.split("\n")[0] ?? text;
+}
+
+export function availableProviders(): string[] {
+  const list = (ort as unknown as { listSupportedBackends?: () => { name: string; bundled: boolean }[] })
+    .listSupportedBackends;
+  if (!list) return ["cpu"];
+  return list().filter((b) => b.bundled).map((b) => b.name);
+}
+
+function cudaAvailable(): boolean {
+  return availableProviders().includes("cuda");
+}
