@@ -1,0 +1,35 @@
+export { cardinal, ordinal, ordinalize, year, decimal, digitWords, pluralize, signedCardinal } from "./text/numbers.js";
+export {
+  normalizeText,
+  normalizeTypography,
+  expandAbbreviations,
+  expandCurrency,
+  expandTimes,
+  expandPercents,
+  expandOrdinals,
+  expandYears,
+  expandNumbers,
+  expandSymbols,
+  tidy,
+} from "./text/normalize.js";
+export { ABBREVIATIONS, type Abbreviation } from "./text/abbreviations.js";
+export { readableText, hasWords, type ReadableText } from "./text/readable.js";
+export { splitSentences, type SplitOptions } from "./text/sentences.js";
+export { phonemizeSentence, espeakPhonemize, type PhonemizeFunction, type PhonemizeOptions } from "./text/phonemize.js";
+export { phonemesToIds, BOS, EOS, PAD, type PhonemeIdMap, type PhonemeIds, type PhonemeIdOptions } from "./text/phoneme-ids.js";
+export { RealFft } from "./dsp/fft.js";
+export { Stft, hannWindow, magnitude, type StftConfig, type Spectrogram } from "./dsp/stft.js";
+export {
+  slaneyMelFilterbank,
+  filterbankFromRows,
+  applyFilterbank,
+  pseudoInverse,
+  melToLinear,
+  hzToMel,
+  melToHz,
+  type MelFilterbank,
+  type MelConfig,
+} from "./dsp/mel.js";
+export { griffinLim, type GriffinLimOptions } from "./dsp/griffin-lim.js";
+export { LoudnessControl, rms, toInt16, type GainOptions } from "./audio/gain.js";
+export { WavStreamWriter, type WavInfo, type WavWriterOptions, type WavResult } from "./audio/wav-writer.js";
