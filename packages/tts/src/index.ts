@@ -33,3 +33,8 @@ export {
 export { griffinLim, type GriffinLimOptions } from "./dsp/griffin-lim.js";
 export { LoudnessControl, rms, toInt16, type GainOptions } from "./audio/gain.js";
 export { WavStreamWriter, type WavInfo, type WavWriterOptions, type WavResult } from "./audio/wav-writer.js";
+export { resolveSpeaker, type Voice, type EncodedSentence, type SynthesisOptions } from "./voice.js";
+export { PiperVoice } from "./piper/voice.js";
+export { resolvePiperFiles, loadPiperConfig, parsePiperConfig, type PiperConfig, type PiperFiles } from "./piper/config.js";
+export { speak, type SpeakOptions, type SpeechChunk, type SpeakSummary, type DropReport } from "./speak.js";
+export { speakToFile, type SpeakToFileOptions, type SpeakToFileResult } from "./speak-to-file.js";

@@ -1,0 +1,123 @@
+import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
+import { basename, join } from "node:path";
+import { RiffError } from "@riff/core";
+import { BOS, EOS, PAD, type PhonemeIdMap } from "../text/phoneme-ids.js";
+
+/** What riff reads from a Piper voice's .onnx.json. */
+export interface PiperConfig {
+  readonly sampleRate: number;
+  /** espeak voice for phonemization (espeak.voice), default "en-us". */
+  readonly language: string;
+  readonly noiseScale: number;
+  readonly lengthScale: number;
+  readonly noiseW: number;
+  readonly phonemeIdMap: PhonemeIdMap;
+  readonly numSpeakers: number;
+  readonly speakerIdMap: ReadonlyMap<string, number>;
+}
+
+export interface PiperFiles {
+  readonly model: string;
+  readonly config: string;
+}
+
+/**
+ * A voice given as a folder or as FILE.onnx → the model and its config (FILE.onnx.json).
+ * A folder holds voice.onnx, or exactly one .onnx file.
+ */
+export function resolvePiperFiles(path: string): PiperFiles {
+  if (!existsSync(path)) throw new RiffError(`voice not found: ${path}`, "--voice");
+  let model = path;
+  if (statSync(path).isDirectory()) {
+    const onnx = readdirSync(path).filter((f) => f.endsWith(".onnx"));
+    const chosen = onnx.includes("voice.onnx") ? "voice.onnx" : onnx.length === 1 ? onnx[0] : undefined;
+    if (chosen === undefined) {
+      throw new RiffError(
+        onnx.length === 0
+          ? `${path} holds no .onnx voice (expected voice.onnx and voice.onnx.json, or a voice.json)`
+          : `${path} holds several .onnx files (${onnx.join(", ")}); pass the one to use as --voice FILE.onnx`,
+        "--voice",
+      );
+    }
+    model = join(path, chosen);
+  } else if (!path.endsWith(".onnx")) {
+    throw new RiffError(`--voice must be a folder or a .onnx file, got ${path}`, "--voice");
+  }
+  const config = `${model}.json`;
+  if (!existsSync(config)) {
+    throw new RiffError(
+      `voice config not found: ${config} (a Piper voice needs ${basename(config)} next to ${basename(model)})`,
+      "--voice",
+    );
+  }
+  return { model, config };
+}
+
+export function loadPiperConfig(path: string): PiperConfig {
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(path, "utf8"));
+  } catch (error) {
+    throw new RiffError(`${path} is not valid JSON: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  return parsePiperConfig(json, path);
+}
+
+/** Checks and reads a parsed .onnx.json; every problem is a RiffError naming the file and field. */
+export function parsePiperConfig(json: unknown, path = "voice config"): PiperConfig {
+  const bad = (field: string, why: string): never => {
+    throw new RiffError(`${path}: ${field} ${why}`);
+  };
+  if (!isRecord(json)) return bad("the file", "must hold a JSON object");
+  const audio = isRecord(json.audio) ? json.audio : bad("audio", "is missing");
+  const sampleRate = audio.sample_rate;
+  if (typeof sampleRate !== "number" || !Number.isInteger(sampleRate) || sampleRate <= 0) {
+    bad("audio.sample_rate", "must be a positive integer");
+  }
+  const inference = isRecord(json.inference) ? json.inference : {};
+  const scale = (name: string, fallback: number): number => {
+    const v = inference[name] ?? fallback;
+    if (typeof v !== "number" || !Number.isFinite(v) || v < 0) bad(`inference.${name}`, "must be a non-negative number");
+    return v as number;
+  };
+  const mapJson = isRecord(json.phoneme_id_map) ? json.phoneme_id_map : bad("phoneme_id_map", "is missing");
+  const phonemeIdMap: Record<string, number[]> = {};
+  for (const [phoneme, ids] of Object.entries(mapJson)) {
+    if (!Array.isArray(ids) || !ids.every((id) => Number.isInteger(id) && id >= 0)) {
+      bad(`phoneme_id_map["${phoneme}"]`, "must be a list of non-negative integers");
+    }
+    phonemeIdMap[phoneme] = ids as number[];
+  }
+  for (const symbol of [BOS, EOS, PAD]) {
+    if (!(symbol in phonemeIdMap)) bad("phoneme_id_map", `lacks "${symbol}"`);
+  }
+  const numSpeakers = json.num_speakers ?? 1;
+  if (typeof numSpeakers !== "number" || !Number.isInteger(numSpeakers) || numSpeakers < 1) {
+    bad("num_speakers", "must be a positive integer");
+  }
+  const speakerIdMap = new Map<string, number>();
+  if (isRecord(json.speaker_id_map)) {
+    for (const [name, id] of Object.entries(json.speaker_id_map)) {
+      if (typeof id !== "number" || !Number.isInteger(id) || id < 0 || id >= (numSpeakers as number)) {
+        bad(`speaker_id_map["${name}"]`, `must be an integer in [0, ${(numSpeakers as number) - 1}]`);
+      }
+      speakerIdMap.set(name, id as number);
+    }
+  }
+  const espeak = isRecord(json.espeak) ? json.espeak : {};
+  const language = typeof espeak.voice === "string" && espeak.voice ? espeak.voice : "en-us";
+  return {
+    sampleRate: sampleRate as number,
+    language,
+    noiseScale: scale("noise_scale", 0.667),
+    lengthScale: scale("length_scale", 1),
+    noiseW: scale("noise_w", 0.8),
+    phonemeIdMap,
+    numSpeakers: numSpeakers as number,
+    speakerIdMap,
+  };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}

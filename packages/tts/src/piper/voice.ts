@@ -1,0 +1,78 @@
+import { RiffError, checkNumber } from "@riff/core";
+import { OnnxSession, float32, int64, floatData } from "@riff/onnx";
+import { phonemesToIds } from "../text/phoneme-ids.js";
+import { phonemizeSentence, type PhonemizeFunction } from "../text/phonemize.js";
+import type { EncodedSentence, SynthesisOptions, Voice } from "../voice.js";
+import { loadPiperConfig, resolvePiperFiles, type PiperConfig } from "./config.js";
+
+/**
+ * A Piper (VITS) voice: input [1,T] int64 phoneme ids, input_lengths [1] int64, scales [3] float32
+ * (noise_scale, length_scale, noise_w), sid [1] int64 for multi-speaker voices → output
+ * [1,1,1,samples] float32. The noise is drawn inside the model, so --seed does not reach it.
+ */
+export class PiperVoice implements Voice {
+  readonly kind = "piper";
+  readonly path: string;
+  readonly config: PiperConfig;
+  private readonly session: OnnxSession;
+
+  private constructor(path: string, config: PiperConfig, session: OnnxSession) {
+    this.path = path;
+    this.config = config;
+    this.session = session;
+  }
+
+  /** A folder (voice.onnx + voice.onnx.json) or FILE.onnx with FILE.onnx.json beside it. */
+  static async load(path: string, options: { threads?: number } = {}): Promise<PiperVoice> {
+    const files = resolvePiperFiles(path);
+    const config = loadPiperConfig(files.config);
+    const requiredInputs = ["input", "input_lengths", "scales", ...(config.numSpeakers > 1 ? ["sid"] : [])];
+    const session = await OnnxSession.load(files.model, {
+      role: "Piper voice",
+      requiredInputs,
+      requiredOutputs: ["output"],
+      ...(options.threads !== undefined ? { threads: options.threads } : {}),
+    });
+    return new PiperVoice(files.model, config, session);
+  }
+
+  get sampleRate(): number {
+    return this.config.sampleRate;
+  }
+
+  get speakers(): ReadonlyMap<string, number> {
+    return this.config.speakerIdMap;
+  }
+
+  get numSpeakers(): number {
+    return this.config.numSpeakers;
+  }
+
+  async encode(sentence: string, phonemize?: PhonemizeFunction): Promise<EncodedSentence> {
+    const phonemes = await phonemizeSentence(sentence, {
+      language: this.config.language,
+      ...(phonemize ? { phonemize } : {}),
+    });
+    const { ids, missing } = phonemesToIds(phonemes, this.config.phonemeIdMap);
+    return { phonemes, ids, missing };
+  }
+
+  async synthesize(ids: readonly number[], options: SynthesisOptions): Promise<Float32Array> {
+    const speed = checkNumber("--speed", options.speed ?? 1, { min: 0.1, max: 10 });
+    const { noiseScale, lengthScale, noiseW, numSpeakers } = this.config;
+    const feeds = {
+      input: int64(ids, [1, ids.length]),
+      input_lengths: int64([ids.length], [1]),
+      scales: float32(Float32Array.from([noiseScale, lengthScale / speed, noiseW]), [3]),
+      ...(numSpeakers > 1 ? { sid: int64([options.speaker ?? 0], [1]) } : {}),
+    };
+    const result = await this.session.run(feeds, ["output"]);
+    const output = result.output;
+    if (output === undefined) throw new RiffError(`${this.path} returned no "output"`);
+    return Float32Array.from(floatData(output));
+  }
+
+  async dispose(): Promise<void> {
+    await this.session.dispose();
+  }
+}

@@ -1,0 +1,49 @@
+import { WavStreamWriter, type WavResult } from "./audio/wav-writer.js";
+import { speak, type SpeakOptions, type SpeakSummary, type SpeechChunk } from "./speak.js";
+
+export interface SpeakToFileOptions extends SpeakOptions {
+  /** Called after each chunk is on disk (bytesWritten counts the temp file so far). */
+  readonly onChunk?: (chunk: SpeechChunk, bytesWritten: number) => void;
+}
+
+export interface SpeakToFileResult extends SpeakSummary {
+  readonly file: WavResult;
+  /** Milliseconds from the start until the first chunk was written to disk. */
+  readonly firstChunkWrittenMs: number;
+}
+
+/** Title for the INFO chunk: the text's first words. */
+function titleOf(text: string): string {
+  const flat = text.replace(/\s+/g, " ").trim();
+  return flat.length <= 80 ? flat : `${flat.slice(0, 79).replace(/\s+\S*$/, "")}…`;
+}
+
+/**
+ * Speaks `text` into a WAV at `out`, sentence by sentence: each chunk is appended to a temp file
+ * beside `out` as soon as it is made, and the file is renamed onto `out` only when everything
+ * succeeded. On any error the temp file is removed and `out` is left as it was.
+ */
+export async function speakToFile(text: string, out: string, options: SpeakToFileOptions): Promise<SpeakToFileResult> {
+  const start = performance.now();
+  const writer = await WavStreamWriter.create(out, {
+    sampleRate: options.voice.sampleRate,
+    info: { title: titleOf(text), comment: text, software: "riff" },
+  });
+  let firstChunkWrittenMs = 0;
+  try {
+    const stream = speak(text, options);
+    for (;;) {
+      const next = await stream.next();
+      if (next.done) {
+        const file = await writer.finish();
+        return { ...next.value, file, firstChunkWrittenMs };
+      }
+      await writer.write(next.value.pcm);
+      if (next.value.index === 0) firstChunkWrittenMs = performance.now() - start;
+      options.onChunk?.(next.value, writer.bytesWritten);
+    }
+  } catch (error) {
+    await writer.abort();
+    throw error;
+  }
+}

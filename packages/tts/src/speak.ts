@@ -1,0 +1,159 @@
+import { Rng, RiffError, checkNumber } from "@riff/core";
+import { normalizeText } from "./text/normalize.js";
+import { readableText, hasWords } from "./text/readable.js";
+import { splitSentences } from "./text/sentences.js";
+import type { PhonemizeFunction } from "./text/phonemize.js";
+import { LoudnessControl, toInt16, type GainOptions } from "./audio/gain.js";
+import { resolveSpeaker, type Voice } from "./voice.js";
+
+export interface SpeakOptions {
+  readonly voice: Voice;
+  /** Speaking rate (default 1): 2 is twice as fast. */
+  readonly speed?: number;
+  /** Speaker name or id, for multi-speaker voices. */
+  readonly speaker?: string | number;
+  readonly seed?: number;
+  readonly gain?: GainOptions;
+  /** Silence put between sentences, in seconds (default 0.2). */
+  readonly sentenceSilence?: number;
+  readonly maxSentenceChars?: number;
+  /** Phonemizer override (tests); default espeak-ng. */
+  readonly phonemize?: PhonemizeFunction;
+  readonly signal?: AbortSignal;
+}
+
+/** One sentence of speech, ready to play or write. */
+export interface SpeechChunk {
+  readonly index: number;
+  /** The sentence as written, and as spoken (normalized). */
+  readonly text: string;
+  readonly spoken: string;
+  readonly phonemes: string;
+  /** Samples after the stream's gain and limiter, in (-1, 1); starts with the inter-sentence pause. */
+  readonly audio: Float32Array;
+  readonly pcm: Int16Array;
+  readonly droppedCharacters: readonly string[];
+  readonly missingPhonemes: readonly string[];
+  /** Milliseconds spent on this sentence, and since speak() began when it was ready. */
+  readonly synthesisMs: number;
+  readonly elapsedMs: number;
+}
+
+/** Counts of what was dropped, with a few examples. */
+export interface DropReport {
+  readonly count: number;
+  /** Distinct characters, at most 20, in order of first appearance. */
+  readonly examples: readonly string[];
+}
+
+export interface SpeakSummary {
+  readonly sentences: number;
+  readonly samples: number;
+  readonly sampleRate: number;
+  readonly durationSeconds: number;
+  /** Wall time from the start to the last chunk, in seconds. */
+  readonly synthesisSeconds: number;
+  /** synthesisSeconds / durationSeconds: below 1 is faster than real time. */
+  readonly realTimeFactor: number;
+  /** Milliseconds from the start until the first chunk was ready. */
+  readonly firstChunkMs: number;
+  readonly droppedCharacters: DropReport;
+  readonly missingPhonemes: DropReport;
+  readonly gain: number | undefined;
+  readonly limitedSamples: number;
+}
+
+class DropCounter {
+  count = 0;
+  private readonly seen = new Set<string>();
+  add(items: readonly string[]): void {
+    this.count += items.length;
+    for (const item of items) if (this.seen.size < 20) this.seen.add(item);
+  }
+  report(): DropReport {
+    return { count: this.count, examples: [...this.seen] };
+  }
+}
+
+/**
+ * Text → speech, one sentence at a time: split → normalize → drop unreadable characters →
+ * phonemes → ids → voice → one stream-wide gain → 16-bit PCM. Each sentence is yielded as soon as
+ * it is made, and nothing of earlier sentences is kept, so any length of text streams in bounded
+ * memory. Throws a RiffError when the whole text had nothing to say.
+ */
+export async function* speak(text: string, options: SpeakOptions): AsyncGenerator<SpeechChunk, SpeakSummary> {
+  const { voice, signal } = options;
+  const speed = checkNumber("--speed", options.speed ?? 1, { min: 0.1, max: 10 });
+  const seed = checkNumber("--seed", options.seed ?? 0, { integer: true, min: 0, max: Number.MAX_SAFE_INTEGER });
+  const silence = checkNumber("sentenceSilence", options.sentenceSilence ?? 0.2, { min: 0, max: 10 });
+  const speaker = resolveSpeaker(voice, options.speaker);
+  if (text.trim() === "") throw new RiffError("nothing to speak: the text is empty", "text");
+  const loudness = new LoudnessControl(options.gain);
+  const dropped = new DropCounter();
+  const missing = new DropCounter();
+  const pause = Math.round(silence * voice.sampleRate);
+  const start = performance.now();
+  let firstChunkMs = 0;
+  let samples = 0;
+  let index = 0;
+  for (const sentence of splitSentences(text, options.maxSentenceChars ? { maxChars: options.maxSentenceChars } : {})) {
+    if (signal?.aborted) throw new RiffError("speech synthesis was aborted");
+    const began = performance.now();
+    const readable = readableText(normalizeText(sentence));
+    dropped.add(readable.dropped);
+    if (!hasWords(readable.text)) continue;
+    const encoded = await voice.encode(readable.text, options.phonemize);
+    missing.add(encoded.missing);
+    if (encoded.ids.length === 0 || encoded.phonemes.trim() === "") continue;
+    // One generator per sentence, so a sentence's noise does not depend on what came before it.
+    const rng = new Rng(seed, index);
+    const raw = await voice.synthesize(encoded.ids, {
+      speed,
+      rng,
+      ...(speaker !== undefined ? { speaker } : {}),
+      ...(signal ? { signal } : {}),
+    });
+    const leading = index > 0 ? pause : 0;
+    const audio = new Float32Array(leading + raw.length);
+    audio.set(loudness.apply(raw), leading);
+    const now = performance.now();
+    if (index === 0) firstChunkMs = now - start;
+    samples += audio.length;
+    yield {
+      index,
+      text: sentence,
+      spoken: readable.text,
+      phonemes: encoded.phonemes,
+      audio,
+      pcm: toInt16(audio),
+      droppedCharacters: readable.dropped,
+      missingPhonemes: encoded.missing,
+      synthesisMs: now - began,
+      elapsedMs: now - start,
+    };
+    index++;
+  }
+  if (index === 0) {
+    const report = dropped.report();
+    const why =
+      report.count > 0
+        ? `it has no words espeak can read (dropped ${report.count} character${report.count === 1 ? "" : "s"}: ${report.examples.join(" ")})`
+        : "it has no words, only punctuation or symbols";
+    throw new RiffError(`nothing to speak: ${why}`, "text");
+  }
+  const synthesisSeconds = (performance.now() - start) / 1000;
+  const durationSeconds = samples / voice.sampleRate;
+  return {
+    sentences: index,
+    samples,
+    sampleRate: voice.sampleRate,
+    durationSeconds,
+    synthesisSeconds,
+    realTimeFactor: durationSeconds > 0 ? synthesisSeconds / durationSeconds : 0,
+    firstChunkMs,
+    droppedCharacters: dropped.report(),
+    missingPhonemes: missing.report(),
+    gain: loudness.gain,
+    limitedSamples: loudness.limited,
+  };
+}

@@ -1,0 +1,58 @@
+import { RiffError, type Rng } from "@riff/core";
+import type { PhonemizeFunction } from "./text/phonemize.js";
+
+/** A sentence as a voice's model takes it. */
+export interface EncodedSentence {
+  /** The phonemes it was made from (for reports). */
+  readonly phonemes: string;
+  readonly ids: readonly number[];
+  /** Phonemes the voice's map lacks, dropped (one entry per occurrence). */
+  readonly missing: readonly string[];
+}
+
+export interface SynthesisOptions {
+  /** Speaking rate: 2 is twice as fast, 0.5 half as fast (default 1). */
+  readonly speed?: number;
+  /** Speaker id (resolve names with {@link resolveSpeaker}); multi-speaker voices only. */
+  readonly speaker?: number;
+  /** The only source of randomness a voice may use. */
+  readonly rng: Rng;
+  readonly signal?: AbortSignal;
+}
+
+/** Anything that turns a normalized sentence into audio. */
+export interface Voice {
+  /** "piper" or "riff-ar-mel", for reports. */
+  readonly kind: string;
+  readonly path: string;
+  readonly sampleRate: number;
+  /** Speaker names → ids; empty for a single-speaker voice. */
+  readonly speakers: ReadonlyMap<string, number>;
+  readonly numSpeakers: number;
+  /** Normalized sentence → model ids, by this voice's phonemization rule. */
+  encode(sentence: string, phonemize?: PhonemizeFunction): Promise<EncodedSentence>;
+  /** Model ids → mono float samples at {@link sampleRate}. */
+  synthesize(ids: readonly number[], options: SynthesisOptions): Promise<Float32Array>;
+  dispose(): Promise<void>;
+}
+
+/**
+ * A speaker given by name or by number → its id. Unknown speakers (and any speaker for a
+ * single-speaker voice) are RiffErrors that list the known ones.
+ */
+export function resolveSpeaker(voice: Voice, speaker: string | number | undefined): number | undefined {
+  if (speaker === undefined) return voice.numSpeakers > 1 ? 0 : undefined;
+  if (voice.numSpeakers <= 1) {
+    throw new RiffError(`--speaker: ${voice.path} has a single speaker; leave --speaker out`, "--speaker");
+  }
+  const text = String(speaker).trim();
+  const named = voice.speakers.get(text);
+  if (named !== undefined) return named;
+  if (/^\d+$/.test(text)) {
+    const id = Number(text);
+    if (id < voice.numSpeakers) return id;
+  }
+  const names = [...voice.speakers.entries()].map(([name, id]) => `${name} (${id})`);
+  const known = names.length > 0 ? names.join(", ") : `ids 0–${voice.numSpeakers - 1}`;
+  throw new RiffError(`--speaker: unknown speaker "${text}"; this voice has ${known}`, "--speaker");
+}

@@ -1,0 +1,182 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import wavefile from "wavefile";
+import { RiffError } from "@riff/core";
+import { speak, speakToFile, rms, type Voice, type PhonemizeFunction, type SpeechChunk } from "@riff/tts";
+
+const { WaveFile } = wavefile;
+
+/** Letters stand in for phonemes, so tests need no espeak. */
+const fakePhonemize: PhonemizeFunction = async (text) => [text.toLowerCase()];
+
+interface MockVoice extends Voice {
+  readonly calls: string[];
+}
+
+/**
+ * A voice whose audio is a tone, 100 samples per id; "loud" sentences come out at twice the
+ * amplitude. `onSynthesize` runs before each sentence is made.
+ */
+function mockVoice(onSynthesize?: (index: number) => void, speakers = 1): MockVoice {
+  const calls: string[] = [];
+  return {
+    kind: "mock",
+    path: "mock",
+    sampleRate: 8000,
+    speakers: speakers > 1 ? new Map([["alice", 0], ["bob", 1]]) : new Map(),
+    numSpeakers: speakers,
+    calls,
+    async encode(sentence, phonemize) {
+      const phonemes = (await (phonemize ?? fakePhonemize)(sentence, "en-us")).join(" ");
+      const ids = Array.from(phonemes, (c) => c.charCodeAt(0));
+      return { phonemes, ids, missing: [] };
+    },
+    async synthesize(ids, options) {
+      onSynthesize?.(calls.length);
+      const text = String.fromCharCode(...ids);
+      calls.push(text);
+      const amplitude = text.includes("loud") ? 0.2 : 0.1;
+      const n = Math.round((ids.length * 100) / (options.speed ?? 1));
+      return Float32Array.from({ length: n }, (_, i) => amplitude * Math.sin(i * 0.3));
+    },
+    async dispose() {},
+  };
+}
+
+function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), "riff-speak-"));
+}
+
+test("speaks sentence by sentence, normalized, with one gain for all", async () => {
+  const voice = mockVoice();
+  const chunks: SpeechChunk[] = [];
+  const stream = speak("It costs $3. This is loud 😀!", { voice, phonemize: fakePhonemize, sentenceSilence: 0 });
+  let next = await stream.next();
+  while (!next.done) {
+    chunks.push(next.value);
+    next = await stream.next();
+  }
+  const summary = next.value;
+  assert.deepEqual(voice.calls, ["it costs three dollars.", "this is loud!"]);
+  assert.equal(chunks.length, 2);
+  assert.deepEqual(chunks[1]!.droppedCharacters, ["😀"]);
+  assert.equal(summary.sentences, 2);
+  assert.deepEqual(summary.droppedCharacters, { count: 1, examples: ["😀"] });
+  // The louder sentence stays twice as loud: no per-sentence normalization.
+  const ratio = rms(chunks[1]!.audio) / rms(chunks[0]!.audio);
+  assert.ok(Math.abs(ratio - 2) < 0.05, `loudness ratio ${ratio}`);
+  assert.ok(summary.realTimeFactor > 0 && summary.firstChunkMs >= 0);
+  assert.equal(summary.samples, chunks[0]!.audio.length + chunks[1]!.audio.length);
+});
+
+test("a pause goes between sentences; --speed shortens the audio", async () => {
+  const collect = async (speed: number, silence: number): Promise<number> => {
+    let total = 0;
+    for await (const c of speak("One. Two.", { voice: mockVoice(), phonemize: fakePhonemize, speed, sentenceSilence: silence })) {
+      total += c.audio.length;
+    }
+    return total;
+  };
+  const base = await collect(1, 0);
+  assert.equal(await collect(1, 0.5), base + 4000);
+  assert.ok(Math.abs((await collect(2, 0)) - base / 2) <= 2);
+});
+
+test("nothing to speak is a RiffError", async () => {
+  for (const text of ["", "   ", "...!?", "😀 🎉"]) {
+    await assert.rejects(
+      (async () => {
+        for await (const _ of speak(text, { voice: mockVoice(), phonemize: fakePhonemize })) void _;
+      })(),
+      (e: unknown) => e instanceof RiffError && /nothing to speak/.test(e.message),
+      text,
+    );
+  }
+});
+
+test("speakers: names and ids resolve; unknown ones are listed; single-speaker voices refuse", async () => {
+  const run = async (voice: Voice, speaker: string | undefined): Promise<void> => {
+    for await (const _ of speak("Hi.", { voice, phonemize: fakePhonemize, ...(speaker !== undefined ? { speaker } : {}) })) void _;
+  };
+  await run(mockVoice(undefined, 2), "bob");
+  await run(mockVoice(undefined, 2), "1");
+  await assert.rejects(run(mockVoice(undefined, 2), "carol"), /unknown speaker "carol".*alice \(0\), bob \(1\)/);
+  await assert.rejects(run(mockVoice(), "bob"), /single speaker/);
+  await assert.rejects(run(mockVoice(), undefined).then(() => speak("x", { voice: mockVoice(), speed: 0 }).next()), /--speed/);
+});
+
+test("streaming: the first sentence is on disk before the last one is synthesized", async () => {
+  const dir = tempDir();
+  try {
+    const out = join(dir, "speech.wav");
+    const sizesSeen: number[] = [];
+    const voice = mockVoice((index) => {
+      // Just before sentence `index` is made, look at the temp file in the folder.
+      const temp = readdirSync(dir).filter((f) => f.endsWith(".tmp"));
+      assert.equal(temp.length, 1);
+      sizesSeen[index] = statSync(join(dir, temp[0]!)).size;
+      assert.ok(!existsSync(out), "the target appears only at the end");
+    });
+    const order: string[] = [];
+    const result = await speakToFile("First one. Second one. Third one.", out, {
+      voice,
+      phonemize: fakePhonemize,
+      onChunk: (chunk, bytes) => order.push(`written ${chunk.index} (${bytes})`),
+    });
+    assert.equal(order.length, 3);
+    assert.ok(sizesSeen[2]! > sizesSeen[1]! && sizesSeen[1]! > sizesSeen[0]!, `sizes ${sizesSeen.join(", ")}`);
+    assert.ok(sizesSeen[2]! >= 44 + 2 * "first one.".length * 100, "the first sentence's PCM was written");
+    assert.ok(result.firstChunkWrittenMs >= result.firstChunkMs);
+    const wav = new WaveFile(readFileSync(out));
+    assert.equal((wav.fmt as { sampleRate: number }).sampleRate, 8000);
+    assert.equal(wav.getTag("ICMT"), "First one. Second one. Third one.");
+    assert.equal((wav.getSamples() as unknown as Float64Array).length, result.samples);
+    assert.deepEqual(readdirSync(dir), ["speech.wav"]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("an error mid-stream leaves no WAV and no temp file", async () => {
+  const dir = tempDir();
+  try {
+    const voice = mockVoice((index) => {
+      if (index === 1) throw new RiffError("model failed");
+    });
+    await assert.rejects(speakToFile("One. Two. Three.", join(dir, "x.wav"), { voice, phonemize: fakePhonemize }), /model failed/);
+    await assert.rejects(speakToFile("😀", join(dir, "y.wav"), { voice: mockVoice(), phonemize: fakePhonemize }), /nothing to speak/);
+    assert.deepEqual(readdirSync(dir), []);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("100,000 characters stream in bounded memory", async () => {
+  const dir = tempDir();
+  try {
+    const sentence = "The quick brown fox jumps over the lazy dog. ";
+    const text = sentence.repeat(Math.ceil(100_000 / sentence.length));
+    assert.ok(text.length >= 100_000);
+    global.gc?.();
+    const before = process.memoryUsage().heapUsed;
+    let peak = 0;
+    const result = await speakToFile(text, join(dir, "long.wav"), {
+      voice: mockVoice(),
+      phonemize: fakePhonemize,
+      onChunk: () => {
+        peak = Math.max(peak, process.memoryUsage().heapUsed - before);
+      },
+    });
+    assert.equal(result.sentences, Math.ceil(100_000 / sentence.length));
+    const audioBytes = result.samples * 2;
+    // The whole audio would be ~2×10⁷ bytes as PCM (8×10⁷ as floats); the heap stays far below.
+    assert.ok(audioBytes > 20_000_000);
+    assert.ok(peak < 60_000_000, `heap grew by ${peak} bytes`);
+    assert.equal(statSync(join(dir, "long.wav")).size, result.file.bytes);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
