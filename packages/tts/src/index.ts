@@ -38,3 +38,4 @@ export { PiperVoice } from "./piper/voice.js";
 export { resolvePiperFiles, loadPiperConfig, parsePiperConfig, type PiperConfig, type PiperFiles } from "./piper/config.js";
 export { speak, type SpeakOptions, type SpeechChunk, type SpeakSummary, type DropReport } from "./speak.js";
 export { speakToFile, type SpeakToFileOptions, type SpeakToFileResult } from "./speak-to-file.js";
+export { loadVoice, type LoadVoiceOptions } from "./load-voice.js";

@@ -1,10 +1,97 @@
+import { existsSync } from "node:fs";
 import type { Command } from "commander";
+import { RiffError } from "@riff/core";
+import { loadVoice, speakToFile, type SpeakToFileResult } from "@riff/tts";
+import { defaultModelPath } from "../defaults.js";
+import { parseInteger, parseNumber, readStdin } from "../options.js";
+
+interface SpeakCliOptions {
+  readonly out: string;
+  readonly voice?: string;
+  readonly speed: number;
+  readonly speaker?: string;
+  readonly seed: number;
+  readonly json?: boolean;
+}
 
 export function registerSpeak(program: Command): void {
   program
     .command("speak")
-    .description("(not yet available)")
-    .action(() => {
-      throw new Error("riff speak is not implemented yet");
+    .description("Speak text into a WAV file (16-bit mono), streaming sentence by sentence")
+    .argument("[text...]", "the text to speak (default: read from stdin)")
+    .requiredOption("-o, --out <file.wav>", "WAV file to write (written to a temp file, renamed when complete)")
+    .option("--voice <path>", "voice folder (voice.json, or voice.onnx + voice.onnx.json) or Piper FILE.onnx (default: the embedded slt-voice)")
+    .option("--speed <rate>", "speaking rate: 2 is twice as fast, 0.5 half as fast", parseNumber, 1)
+    .option("--speaker <name|id>", "speaker of a multi-speaker voice")
+    .option("--seed <n>", "seed for the voice's sampling noise", parseInteger, 0)
+    .option("--json", "print a JSON report (duration, real-time factor, first-chunk latency)")
+    .action(async (words: string[], options: SpeakCliOptions) => {
+      const text = words.length > 0 ? words.join(" ") : await readStdin();
+      if (text.trim() === "") {
+        throw new RiffError("nothing to speak: give the text as an argument or on stdin", "text");
+      }
+      if (!options.out.toLowerCase().endsWith(".wav")) {
+        throw new RiffError(`--out must name a .wav file, got ${options.out}`, "--out");
+      }
+      const voicePath = options.voice ?? defaultModelPath("speech");
+      if (options.voice === undefined && !existsSync(voicePath)) {
+        throw new RiffError(`the default voice is missing (${voicePath}); pass --voice DIR or FILE.onnx`, "--voice");
+      }
+      const loadStart = performance.now();
+      const voice = await loadVoice(voicePath);
+      const loadMs = performance.now() - loadStart;
+      let result: SpeakToFileResult;
+      try {
+        result = await speakToFile(text, options.out, {
+          voice,
+          speed: options.speed,
+          seed: options.seed,
+          ...(options.speaker !== undefined ? { speaker: options.speaker } : {}),
+        });
+      } finally {
+        await voice.dispose();
+      }
+      report(result, { voicePath, voiceKind: voice.kind, loadMs, options });
     });
+}
+
+function report(
+  result: SpeakToFileResult,
+  context: { voicePath: string; voiceKind: string; loadMs: number; options: SpeakCliOptions },
+): void {
+  const { options } = context;
+  const round = (x: number, digits = 3): number => Number(x.toFixed(digits));
+  if (options.json) {
+    const json = {
+      out: result.file.path,
+      voice: context.voicePath,
+      voiceKind: context.voiceKind,
+      sampleRate: result.sampleRate,
+      sentences: result.sentences,
+      samples: result.samples,
+      durationSeconds: round(result.durationSeconds),
+      synthesisSeconds: round(result.synthesisSeconds),
+      realTimeFactor: round(result.realTimeFactor, 4),
+      firstChunkMs: round(result.firstChunkWrittenMs, 1),
+      loadMs: round(context.loadMs, 1),
+      speed: options.speed,
+      speaker: options.speaker ?? null,
+      seed: options.seed,
+      gain: result.gain === undefined ? null : round(result.gain, 4),
+      droppedCharacters: result.droppedCharacters,
+      missingPhonemes: result.missingPhonemes,
+    };
+    process.stdout.write(JSON.stringify(json, null, 2) + "\n");
+    return;
+  }
+  const warn = (what: string, r: { count: number; examples: readonly string[] }): void => {
+    if (r.count > 0) process.stderr.write(`riff: dropped ${r.count} ${what}: ${r.examples.join(" ")}\n`);
+  };
+  warn("unreadable character(s)", result.droppedCharacters);
+  warn("phoneme(s) the voice does not know", result.missingPhonemes);
+  process.stdout.write(
+    `wrote ${options.out}: ${result.durationSeconds.toFixed(2)} s of audio at ${result.sampleRate} Hz ` +
+      `(${result.sentences} sentence${result.sentences === 1 ? "" : "s"}) in ${result.synthesisSeconds.toFixed(2)} s ` +
+      `(real-time factor ${result.realTimeFactor.toFixed(3)}, first chunk ${result.firstChunkWrittenMs.toFixed(0)} ms)\n`,
+  );
 }
