@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import type { Command } from "commander";
 import { RiffError } from "@riff/core";
-import { loadVoice, speakToFile, type SpeakToFileResult } from "@riff/tts";
+import { loadVoice, speakToFile, warmUpEspeak, type SpeakToFileResult } from "@riff/tts";
 import { defaultModelPath } from "../defaults.js";
 import { parseInteger, parseNumber, readStdin } from "../options.js";
 
@@ -38,7 +38,8 @@ export function registerSpeak(program: Command): void {
         throw new RiffError(`the default voice is missing (${voicePath}); pass --voice DIR or FILE.onnx`, "--voice");
       }
       const loadStart = performance.now();
-      const voice = await loadVoice(voicePath);
+      // espeak-ng's WASM start-up overlaps the model load instead of delaying the first sentence.
+      const [voice] = await Promise.all([loadVoice(voicePath), warmUpEspeak()]);
       const loadMs = performance.now() - loadStart;
       let result: SpeakToFileResult;
       try {

@@ -19,6 +19,16 @@ export function espeakPhonemize(text: string, language: string): Promise<string[
   return espeak.then((phonemize) => phonemize(text, language));
 }
 
+/**
+ * Starts espeak-ng now, e.g. while a voice loads: its WASM takes about a second to instantiate,
+ * and its first few calls run unoptimized code until V8 has compiled the hot functions. One
+ * ordinary sentence exercises the paths a real sentence takes.
+ */
+export async function warmUpEspeak(language = "en-us"): Promise<void> {
+  await espeakPhonemize("The quick brown fox jumps over the lazy dog", language);
+  await espeakPhonemize("Hello there, how are you", language);
+}
+
 export interface PhonemizeOptions {
   /** espeak voice, e.g. "en-us" (Piper configs name it in espeak.voice). */
   readonly language?: string;
