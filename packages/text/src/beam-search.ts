@@ -1,0 +1,96 @@
+import { applyProcessors, createLogitsProcessors, logSoftmax, type LogitsProcessor, type StepModel } from "@riff/core";
+import { prefill, stepInputs } from "./batch.js";
+import { BeamSearchScorer, type BeamStep } from "./beam-scorer.js";
+import type { Decoder } from "./decoder.js";
+import type { Logits } from "./generate.js";
+import type { KvCache } from "./kv-cache.js";
+import type { ResolvedOptions } from "./options.js";
+
+/** Rows are prompt-major: row b·numBeams + k is beam k of prompt b. */
+export interface BeamState {
+  readonly scorer: BeamSearchScorer;
+  /** Per row: generated ids (without the prompt). */
+  sequences: number[][];
+  /** Per row: the running sum of log-probabilities. */
+  scores: number[];
+  cache: KvCache | undefined;
+  masks: number[][];
+}
+
+export interface BeamChoice {
+  readonly step: BeamStep;
+  readonly prediction: Logits;
+}
+
+/** HF initialises every beam but the first at -1e9 so that step 1 expands one copy of the prompt. */
+const DEAD_BEAM = -1e9;
+
+/**
+ * Beam search (HF BeamSearchScorer semantics) as a core {@link StepModel}: all beams of all prompts
+ * run in ONE forward pass per step; after choosing, the KV cache is gathered along the batch
+ * dim so each new beam continues its parent's cache.
+ */
+export class BeamSearchModel implements StepModel<BeamState, Logits, BeamChoice> {
+  private readonly processors: LogitsProcessor[];
+
+  constructor(
+    private readonly decoder: Decoder,
+    private readonly options: ResolvedOptions,
+    private readonly padId: number,
+    private readonly prompts: readonly (readonly number[])[],
+  ) {
+    this.processors = createLogitsProcessors(options.sampling);
+  }
+
+  initialState(): BeamState {
+    const { numBeams, lengthPenalty, earlyStopping, maxNewTokens, eosTokenIds } = this.options;
+    const rows = this.prompts.length * numBeams;
+    return {
+      scorer: new BeamSearchScorer(this.prompts.length, numBeams, lengthPenalty, earlyStopping, maxNewTokens, eosTokenIds, this.padId),
+      sequences: Array.from({ length: rows }, () => []),
+      scores: Array.from({ length: rows }, (_, r) => (r % numBeams === 0 ? 0 : DEAD_BEAM)),
+      cache: undefined,
+      masks: [],
+    };
+  }
+
+  async predict(state: BeamState, step: number): Promise<Logits> {
+    if (step === 0 || state.cache === undefined) {
+      return prefill(this.decoder, this.prompts, this.padId, this.options.numBeams);
+    }
+    const { attentionMask, positionIds } = stepInputs(state.masks);
+    const ids = state.sequences.map((s) => s[s.length - 1]!);
+    return this.decoder.forward({ ids, batch: ids.length, seq: 1, attentionMask, positionIds, cache: state.cache });
+  }
+
+  sample(prediction: Logits, state: BeamState): BeamChoice {
+    const { logits, vocab } = prediction;
+    const { numBeams } = this.options;
+    for (let r = 0; r < state.sequences.length; r++) {
+      const row = logits.subarray(r * vocab, (r + 1) * vocab);
+      // HF: log_softmax first, then the processors on the log-probabilities.
+      logSoftmax(row, row);
+      const prompt = this.prompts[Math.floor(r / numBeams)]!;
+      if (this.processors.length > 0) {
+        applyProcessors(this.processors, row, { tokens: [...prompt, ...state.sequences[r]!], promptLength: prompt.length });
+      }
+    }
+    return { step: state.scorer.process(logits, vocab, state.scores, state.sequences), prediction };
+  }
+
+  update(state: BeamState, choice: BeamChoice): BeamState {
+    const { step, prediction } = choice;
+    const masks = prediction.masks ?? state.masks;
+    state.sequences = step.sources.map((s, r) => [...state.sequences[s]!, step.tokens[r]!]);
+    state.masks = step.sources.map((s) => [...masks[s]!, 1]);
+    state.scores = step.scores;
+    state.cache = prediction.cache.gather(step.sources);
+    return state;
+  }
+
+  stop(state: BeamState): string | undefined {
+    if (state.scorer.allDone) return "eos";
+    if ((state.sequences[0]?.length ?? 0) >= this.options.maxNewTokens) return "length";
+    return undefined;
+  }
+}

@@ -1,0 +1,191 @@
+import { RiffError } from "@riff/core";
+import { OnnxSession, bool, dimsOf, floatData, int64, integers, type ExecutionProvider, type OrtTensor, type ValueInfo } from "@riff/onnx";
+import { KvCache, type KvLayerIO, type KvLayout } from "./kv-cache.js";
+import type { ModelConfig } from "./model-folder.js";
+
+export interface DecoderOptions {
+  /** Intra-op threads for onnxruntime (default: its own choice). */
+  readonly threads?: number | undefined;
+  readonly executionProvider?: ExecutionProvider | undefined;
+}
+
+/** One forward pass: `seq` new tokens for each of `batch` rows, on top of `cache`. */
+export interface ForwardInput {
+  /** Row-major [batch, seq]. */
+  readonly ids: readonly number[];
+  readonly batch: number;
+  readonly seq: number;
+  /** Row-major [batch, cache.length + seq]: 1 for real tokens, 0 for padding. */
+  readonly attentionMask: readonly number[];
+  /** Row-major [batch, seq]. */
+  readonly positionIds: readonly number[];
+  readonly cache: KvCache;
+}
+
+export interface ForwardOutput {
+  /** Row-major [batch, vocab]: the logits at each row's last position. */
+  readonly logits: Float32Array;
+  readonly vocab: number;
+  /** The cache extended by the `seq` new positions. */
+  readonly cache: KvCache;
+}
+
+const PAST = /^past_key_values\.(\d+)\.(key|value)$/;
+const KNOWN_INPUTS = new Set(["input_ids", "attention_mask", "position_ids", "use_cache_branch", "num_logits_to_keep"]);
+
+/**
+ * A decoder-only ONNX model with a KV cache (optimum / transformers.js layout). The input and
+ * output names and the cache dims come from the session (config.json fills symbolic dims), not
+ * from a per-family table.
+ */
+export class Decoder {
+  readonly layout: KvLayout;
+  readonly hasPositionIds: boolean;
+  readonly hasAttentionMask: boolean;
+  /** A merged decoder (decoder_model_merged.onnx) chooses its branch with this bool input. */
+  readonly hasUseCacheBranch: boolean;
+  private readonly idsType: string;
+  private readonly maskType: string;
+  private readonly positionType: string;
+  private readonly numLogitsToKeep: boolean;
+
+  private constructor(
+    private session: OnnxSession | undefined,
+    readonly path: string,
+    config: ModelConfig,
+  ) {
+    const s = session!;
+    const input = (name: string): ValueInfo | undefined => s.input(name);
+    this.hasAttentionMask = s.hasInput("attention_mask");
+    this.hasPositionIds = s.hasInput("position_ids");
+    this.hasUseCacheBranch = s.hasInput("use_cache_branch");
+    this.numLogitsToKeep = s.hasInput("num_logits_to_keep");
+    this.idsType = input("input_ids")?.type ?? "int64";
+    this.maskType = input("attention_mask")?.type ?? "int64";
+    this.positionType = input("position_ids")?.type ?? "int64";
+
+    const unknown = s.inputs.filter((v) => !KNOWN_INPUTS.has(v.name) && !PAST.test(v.name)).map((v) => v.name);
+    if (unknown.length > 0) {
+      throw new RiffError(`${path} has inputs riff text does not know how to feed: ${unknown.join(", ")}`, "model");
+    }
+    this.layout = readLayout(s, path, config);
+  }
+
+  static async load(path: string, config: ModelConfig, options: DecoderOptions = {}): Promise<Decoder> {
+    const session = await OnnxSession.load(path, {
+      role: "text decoder",
+      requiredInputs: ["input_ids"],
+      requiredOutputs: ["logits"],
+      ...(options.threads !== undefined ? { threads: options.threads } : {}),
+      ...(options.executionProvider !== undefined ? { executionProvider: options.executionProvider } : {}),
+    });
+    try {
+      return new Decoder(session, path, config);
+    } catch (error) {
+      await session.dispose();
+      throw error;
+    }
+  }
+
+  emptyCache(batch: number): KvCache {
+    return KvCache.empty(this.layout, batch);
+  }
+
+  async forward(input: ForwardInput): Promise<ForwardOutput> {
+    const session = this.session;
+    if (session === undefined) throw new RiffError("the text model was disposed");
+    const { batch, seq, cache } = input;
+    const total = cache.length + seq;
+    if (input.ids.length !== batch * seq || input.attentionMask.length !== batch * total || input.positionIds.length !== batch * seq) {
+      throw new RangeError("forward: ids, attention mask or positions do not match [batch, seq]");
+    }
+    if (cache.batch !== batch) throw new RangeError(`forward: cache batch ${cache.batch} ≠ ${batch}`);
+    const feeds: Record<string, OrtTensor> = {
+      input_ids: integers(this.idsType, input.ids, [batch, seq]),
+    };
+    if (this.hasAttentionMask) feeds.attention_mask = integers(this.maskType, input.attentionMask, [batch, total]);
+    if (this.hasPositionIds) feeds.position_ids = integers(this.positionType, input.positionIds, [batch, seq]);
+    if (this.hasUseCacheBranch) feeds.use_cache_branch = bool([cache.length > 0], [1]);
+    if (this.numLogitsToKeep) feeds.num_logits_to_keep = int64([1], []);
+    cache.addFeeds(feeds);
+
+    const fetches = ["logits", ...this.layout.layers.flatMap((l) => [l.keyOutput, l.valueOutput])];
+    const outputs = await session.run(feeds, fetches);
+    const logitsTensor = outputs.logits;
+    if (logitsTensor === undefined) throw new Error("the decoder returned no logits");
+    const dims = dimsOf(logitsTensor);
+    const vocab = dims[dims.length - 1] ?? 0;
+    const positions = dims.length === 3 ? (dims[1] ?? 1) : 1;
+    const all = floatData(logitsTensor);
+    let logits: Float32Array;
+    if (positions === 1) {
+      logits = all;
+    } else {
+      logits = new Float32Array(batch * vocab);
+      for (let b = 0; b < batch; b++) {
+        const start = (b * positions + positions - 1) * vocab;
+        logits.set(all.subarray(start, start + vocab), b * vocab);
+      }
+    }
+    return { logits, vocab, cache: KvCache.fromOutputs(this.layout, outputs) };
+  }
+
+  describe(): string {
+    return this.session?.describe() ?? "(disposed)";
+  }
+
+  async dispose(): Promise<void> {
+    const session = this.session;
+    this.session = undefined;
+    await session?.dispose();
+  }
+}
+
+function readLayout(session: OnnxSession, path: string, config: ModelConfig): KvLayout {
+  const byLayer = new Map<number, { key?: ValueInfo; value?: ValueInfo }>();
+  for (const v of session.inputs) {
+    const m = PAST.exec(v.name);
+    if (m === null) continue;
+    const layer = Number(m[1]);
+    const entry = byLayer.get(layer) ?? {};
+    entry[m[2] as "key" | "value"] = v;
+    byLayer.set(layer, entry);
+  }
+  if (byLayer.size === 0) {
+    throw new RiffError(
+      `${path} has no past_key_values.* inputs: riff text needs a decoder exported with its KV cache ` +
+        `(optimum "text-generation-with-past", as transformers.js models are)`,
+      "model",
+    );
+  }
+  const count = Math.max(...byLayer.keys()) + 1;
+  const layers: KvLayerIO[] = [];
+  let first: ValueInfo | undefined;
+  for (let i = 0; i < count; i++) {
+    const entry = byLayer.get(i);
+    const keyInput = `past_key_values.${i}.key`;
+    const valueInput = `past_key_values.${i}.value`;
+    if (entry?.key === undefined || entry.value === undefined) {
+      throw new RiffError(`${path} lacks the input ${entry?.key === undefined ? keyInput : valueInput}`, "model");
+    }
+    const keyOutput = `present.${i}.key`;
+    const valueOutput = `present.${i}.value`;
+    for (const name of [keyOutput, valueOutput]) {
+      if (!session.hasOutput(name)) throw new RiffError(`${path} lacks the output ${name} (to feed back as ${name.replace("present", "past_key_values")})`, "model");
+    }
+    first ??= entry.key;
+    layers.push({ keyInput, valueInput, keyOutput, valueOutput });
+  }
+  const info = first!;
+  if (info.type !== "float32" && info.type !== "float16") {
+    throw new RiffError(`${path}: KV cache of type ${info.type} is not supported (float32 or float16 only)`, "model");
+  }
+  if (info.shape.length !== 4) {
+    throw new RiffError(`${path}: past_key_values.0.key has ${info.shape.length} dims; riff expects [batch, heads, past, head_dim]`, "model");
+  }
+  const dim = (i: number, fallback: number): number => {
+    const d = info.shape[i];
+    return typeof d === "number" && d > 0 ? d : fallback;
+  };
+  return { layers, heads: dim(1, config.numKeyValueHeads), headDim: dim(3, config.headDim), type: info.type };
+}

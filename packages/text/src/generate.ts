@@ -1,0 +1,133 @@
+import {
+  applyProcessors,
+  createLogitsProcessors,
+  greedy,
+  sampleCategorical,
+  tokenLogprobs,
+  type ChosenTokenLogprobs,
+  type LogitsProcessor,
+  type Rng,
+  type StepModel,
+} from "@riff/core";
+import { prefill, stepInputs } from "./batch.js";
+import type { Decoder } from "./decoder.js";
+import type { KvCache } from "./kv-cache.js";
+import type { ResolvedOptions } from "./options.js";
+import type { TextTracker } from "./stream.js";
+
+/** Why one sequence ended. */
+export type TextStopReason = "eos" | "stop_string" | "length" | "aborted";
+
+/** One sequence being sampled (a prompt, or one of its num_return_sequences copies). */
+export interface SampledRow {
+  readonly prompt: readonly number[];
+  /** Prompt + generated ids: what the logits processors see. */
+  readonly tokens: number[];
+  readonly generated: number[];
+  readonly logprobs: ChosenTokenLogprobs[];
+  readonly tracker: TextTracker;
+  stopReason: TextStopReason | undefined;
+  /** Text that became stable in the last step (for streams). */
+  delta: string;
+}
+
+export interface SamplingState {
+  readonly rows: SampledRow[];
+  cache: KvCache | undefined;
+  /** Per row: the attention mask, one entry per cached position plus the token to feed next. */
+  masks: number[][];
+  /** Per row: the token to feed next. */
+  next: number[];
+}
+
+export interface Logits {
+  readonly logits: Float32Array;
+  readonly vocab: number;
+  readonly cache: KvCache;
+  readonly masks?: number[][];
+}
+
+export interface SampledChoice {
+  readonly tokens: readonly number[];
+  readonly logprobs: readonly (ChosenTokenLogprobs | undefined)[];
+  readonly prediction: Logits;
+}
+
+/**
+ * Greedy decoding and sampling as a core {@link StepModel}: step 0 prefills every prompt in one
+ * forward pass; each later step feeds one token per row on top of the KV cache. Finished rows keep
+ * being fed the pad token (as transformers does) until every row is done.
+ */
+export class SamplingModel implements StepModel<SamplingState, Logits, SampledChoice> {
+  private readonly processors: LogitsProcessor[];
+  private readonly eos: ReadonlySet<number>;
+
+  constructor(
+    private readonly decoder: Decoder,
+    private readonly options: ResolvedOptions,
+    private readonly padId: number,
+    /** Distinct prompts; each is sampled numReturnSequences times (rows prompt-major). */
+    private readonly prompts: readonly (readonly number[])[],
+  ) {
+    this.processors = createLogitsProcessors(options.sampling);
+    this.eos = new Set(options.eosTokenIds);
+  }
+
+  async predict(state: SamplingState, step: number): Promise<Logits> {
+    if (step === 0 || state.cache === undefined) {
+      return prefill(this.decoder, this.prompts, this.padId, this.options.numReturnSequences);
+    }
+    const { attentionMask, positionIds } = stepInputs(state.masks);
+    return this.decoder.forward({ ids: state.next, batch: state.rows.length, seq: 1, attentionMask, positionIds, cache: state.cache });
+  }
+
+  sample(prediction: Logits, state: SamplingState, rng: Rng): SampledChoice {
+    const { logits, vocab } = prediction;
+    const tokens: number[] = [];
+    const logprobs: (ChosenTokenLogprobs | undefined)[] = [];
+    state.rows.forEach((row, r) => {
+      if (row.stopReason !== undefined) {
+        tokens.push(this.padId);
+        logprobs.push(undefined);
+        return;
+      }
+      const scores = logits.subarray(r * vocab, (r + 1) * vocab);
+      const raw = this.options.logprobs ? scores.slice() : undefined;
+      applyProcessors(this.processors, scores, { tokens: row.tokens, promptLength: row.prompt.length });
+      const token = this.options.greedy ? greedy(scores) : sampleCategorical(scores, rng);
+      tokens.push(token);
+      logprobs.push(raw === undefined ? undefined : tokenLogprobs(raw, token, this.options.topLogprobs));
+    });
+    return { tokens, logprobs, prediction };
+  }
+
+  update(state: SamplingState, choice: SampledChoice): SamplingState {
+    const { prediction } = choice;
+    state.cache = prediction.cache;
+    if (prediction.masks !== undefined) state.masks = prediction.masks;
+    state.rows.forEach((row, r) => {
+      const token = choice.tokens[r]!;
+      state.masks[r]!.push(1);
+      state.next[r] = token;
+      row.delta = "";
+      if (row.stopReason !== undefined) return;
+      row.tokens.push(token);
+      row.generated.push(token);
+      const lp = choice.logprobs[r];
+      if (lp !== undefined) row.logprobs.push(lp);
+      const atEos = this.eos.has(token);
+      const atLength = row.generated.length >= this.options.maxNewTokens;
+      const { delta, stopped } = row.tracker.update(row.generated, atEos || atLength);
+      row.delta = delta;
+      if (stopped) row.stopReason = "stop_string";
+      else if (atEos) row.stopReason = "eos";
+      else if (atLength) row.stopReason = "length";
+    });
+    return state;
+  }
+
+  stop(state: SamplingState): string | undefined {
+    if (!state.rows.every((row) => row.stopReason !== undefined)) return undefined;
+    return state.rows.length === 1 ? state.rows[0]!.stopReason : "finished";
+  }
+}

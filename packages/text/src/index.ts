@@ -1,0 +1,13 @@
+export { loadTextModel, TextModel } from "./model.js";
+export type { LoadTextModelOptions, Prompt, GeneratedSequence, GenerationResult, TextDelta, TextStream } from "./model.js";
+export type { TextGenerationOptions } from "./options.js";
+export { DEFAULT_MAX_NEW_TOKENS } from "./options.js";
+export type { TextStopReason } from "./generate.js";
+export type { ChatMessage } from "./chat.js";
+export { renderChat } from "./chat.js";
+export { TextTokenizer } from "./tokenizer.js";
+export { readModelFolder, SUPPORTED_MODEL_TYPES, TEXT_DTYPES } from "./model-folder.js";
+export type { ModelConfig, ModelFolder, TextDtype } from "./model-folder.js";
+export { BeamSearchScorer, BeamHypotheses } from "./beam-scorer.js";
+export type { BeamHypothesis, BeamStep, EarlyStopping } from "./beam-scorer.js";
+export { KvCache } from "./kv-cache.js";

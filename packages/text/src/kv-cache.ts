@@ -1,0 +1,111 @@
+import { float32, type OrtTensor } from "@riff/onnx";
+
+/** Names and shape facts of one layer's cache, read from the session. */
+export interface KvLayerIO {
+  readonly keyInput: string;
+  readonly valueInput: string;
+  readonly keyOutput: string;
+  readonly valueOutput: string;
+}
+
+export interface KvLayout {
+  readonly layers: readonly KvLayerIO[];
+  /** KV heads and head size: dims 1 and 3 of [batch, heads, past, head_dim]. */
+  readonly heads: number;
+  readonly headDim: number;
+  readonly type: "float32" | "float16";
+}
+
+type KvData = Float32Array | Uint16Array;
+type TensorClass = new (type: "float32" | "float16", data: KvData, dims: readonly number[]) => OrtTensor;
+
+/**
+ * @riff/onnx builds float32 tensors only; float16 caches (fp16 exports) need the same class with
+ * another element type, which we reach through an instance so that this package never imports
+ * onnxruntime-node itself.
+ */
+const Tensor = float32(new Float32Array(0), [0]).constructor as TensorClass;
+
+function makeKv(type: KvLayout["type"], data: KvData, dims: readonly number[]): OrtTensor {
+  return type === "float32" ? float32(data as Float32Array, dims) : new Tensor("float16", data, dims);
+}
+
+/**
+ * The decoder's key/value cache: one key and one value tensor per layer, each
+ * [batch, heads, length, head_dim]. The tensors are the session's own `present.*` outputs, fed
+ * back unchanged as `past_key_values.*`; only a beam reorder ({@link gather}) copies.
+ */
+export class KvCache {
+  private constructor(
+    readonly layout: KvLayout,
+    private readonly tensors: readonly { key: OrtTensor; value: OrtTensor }[],
+    /** Cached positions (the `past` dim). */
+    readonly length: number,
+    readonly batch: number,
+  ) {}
+
+  /** A cache with no positions yet (past length 0), for the prefill. */
+  static empty(layout: KvLayout, batch: number): KvCache {
+    const dims = [batch, layout.heads, 0, layout.headDim];
+    const tensors = layout.layers.map(() => {
+      const data = layout.type === "float32" ? new Float32Array(0) : new Uint16Array(0);
+      return { key: makeKv(layout.type, data, dims), value: makeKv(layout.type, data, dims) };
+    });
+    return new KvCache(layout, tensors, 0, batch);
+  }
+
+  /** The cache after a forward pass: the `present.*` outputs themselves (no copy). */
+  static fromOutputs(layout: KvLayout, outputs: Readonly<Record<string, OrtTensor>>): KvCache {
+    let length = -1;
+    let batch = -1;
+    const tensors = layout.layers.map((layer) => {
+      const key = outputs[layer.keyOutput];
+      const value = outputs[layer.valueOutput];
+      if (key === undefined || value === undefined) {
+        throw new Error(`the decoder returned no ${key === undefined ? layer.keyOutput : layer.valueOutput}`);
+      }
+      batch = Number(key.dims[0]);
+      length = Number(key.dims[2]);
+      return { key, value };
+    });
+    return new KvCache(layout, tensors, length, batch);
+  }
+
+  /** Adds this cache to a feeds object as past_key_values.*. */
+  addFeeds(feeds: Record<string, OrtTensor>): void {
+    this.layout.layers.forEach((layer, i) => {
+      const t = this.tensors[i]!;
+      feeds[layer.keyInput] = t.key;
+      feeds[layer.valueInput] = t.value;
+    });
+  }
+
+  /**
+   * A cache whose batch row i is this cache's row rows[i] (gather along the batch dim), for beam
+   * search's reorder. The identity returns this cache itself.
+   */
+  gather(rows: readonly number[]): KvCache {
+    if (rows.length === this.batch && rows.every((r, i) => r === i)) return this;
+    for (const r of rows) {
+      if (!Number.isInteger(r) || r < 0 || r >= this.batch) throw new RangeError(`gather: row ${r} outside batch ${this.batch}`);
+    }
+    const tensors = this.tensors.map(({ key, value }) => ({ key: gatherRows(key, rows), value: gatherRows(value, rows) }));
+    return new KvCache(this.layout, tensors, this.length, rows.length);
+  }
+
+  /** The raw data of one layer's key or value, for tests. */
+  data(layer: number, which: "key" | "value"): KvData {
+    const t = this.tensors[layer];
+    if (t === undefined) throw new RangeError(`no layer ${layer}`);
+    return t[which].data as KvData;
+  }
+}
+
+function gatherRows(t: OrtTensor, rows: readonly number[]): OrtTensor {
+  const dims = t.dims.map(Number);
+  const rowSize = dims.slice(1).reduce((a, b) => a * b, 1);
+  const source = t.data as KvData;
+  const out = new (source.constructor as new (length: number) => KvData)(rows.length * rowSize);
+  rows.forEach((r, i) => out.set(source.subarray(r * rowSize, (r + 1) * rowSize), i * rowSize));
+  return makeKv(t.type === "float16" ? "float16" : "float32", out, [rows.length, ...dims.slice(1)]);
+}

@@ -1,0 +1,175 @@
+import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { RiffError } from "@riff/core";
+
+/**
+ * Which weights file to load, with transformers.js's names: fp32 → onnx/model.onnx,
+ * fp16 → model_fp16.onnx, q8 → model_quantized.onnx, and so on.
+ */
+export type TextDtype = "fp32" | "fp16" | "q8" | "int8" | "uint8" | "q4" | "q4f16" | "bnb4";
+
+const DTYPE_SUFFIX: Readonly<Record<TextDtype, string>> = {
+  fp32: "",
+  fp16: "_fp16",
+  q8: "_quantized",
+  int8: "_int8",
+  uint8: "_uint8",
+  q4: "_q4",
+  q4f16: "_q4f16",
+  bnb4: "_bnb4",
+};
+
+export const TEXT_DTYPES: readonly TextDtype[] = Object.keys(DTYPE_SUFFIX) as TextDtype[];
+
+/** Decoder-only families whose ONNX exports share the optimum I/O riff drives. */
+export const SUPPORTED_MODEL_TYPES: readonly string[] = ["llama", "mistral", "qwen2", "qwen3", "phi3", "gpt2"];
+
+/** The architecture facts riff needs, normalised across families' config.json spellings. */
+export interface ModelConfig {
+  readonly modelType: string;
+  readonly numLayers: number;
+  readonly numAttentionHeads: number;
+  /** KV heads (GQA); equals numAttentionHeads for plain multi-head attention. */
+  readonly numKeyValueHeads: number;
+  readonly headDim: number;
+  readonly vocabSize: number | undefined;
+  /** The context length (max_position_embeddings / n_positions), when the config gives one. */
+  readonly maxPositions: number | undefined;
+  readonly bosTokenId: number | undefined;
+  readonly eosTokenIds: readonly number[];
+  readonly padTokenId: number | undefined;
+}
+
+export type JsonObject = Record<string, unknown>;
+
+/** Everything read from a model folder, before any session is created. */
+export interface ModelFolder {
+  readonly dir: string;
+  readonly config: ModelConfig;
+  readonly rawConfig: JsonObject;
+  /** generation_config.json, or {} when the folder has none. */
+  readonly generationConfig: JsonObject;
+  readonly tokenizerJson: JsonObject;
+  /** tokenizer_config.json, or {} when the folder has none. */
+  readonly tokenizerConfig: JsonObject;
+  /** The ONNX decoder chosen for the dtype. */
+  readonly onnxPath: string;
+  readonly dtype: TextDtype;
+}
+
+/** Finds and reads the files of a Hugging Face ONNX model folder; every problem is a RiffError. */
+export function readModelFolder(dir: string, options: { dtype?: TextDtype } = {}): ModelFolder {
+  const dtype = options.dtype ?? "fp32";
+  if (!(TEXT_DTYPES as readonly string[]).includes(dtype)) {
+    throw new RiffError(`dtype must be one of ${TEXT_DTYPES.join(", ")}, got ${JSON.stringify(dtype)}`, "dtype");
+  }
+  const root = resolve(dir);
+  if (!existsSync(root)) throw new RiffError(`model folder not found: ${root}`, "model");
+  if (!statSync(root).isDirectory()) throw new RiffError(`model path is not a folder: ${root}`, "model");
+
+  const rawConfig = readJson(root, "config.json", true);
+  const tokenizerJson = readJson(root, "tokenizer.json", true);
+  const generationConfig = readJson(root, "generation_config.json", false);
+  const tokenizerConfig = readJson(root, "tokenizer_config.json", false);
+  const config = normaliseConfig(rawConfig, generationConfig, root);
+  const onnxPath = findDecoder(root, dtype);
+  return { dir: root, config, rawConfig, generationConfig, tokenizerJson, tokenizerConfig, onnxPath, dtype };
+}
+
+function readJson(dir: string, name: string, required: true): JsonObject;
+function readJson(dir: string, name: string, required: false): JsonObject;
+function readJson(dir: string, name: string, required: boolean): JsonObject {
+  const path = join(dir, name);
+  if (!existsSync(path)) {
+    if (!required) return {};
+    throw new RiffError(`${dir} has no ${name}; a text model folder needs config.json, tokenizer.json and onnx/model.onnx`, "model");
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, "utf8"));
+  } catch (error) {
+    throw new RiffError(`${path} is not valid JSON: ${error instanceof Error ? error.message : String(error)}`, "model");
+  }
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
+    throw new RiffError(`${path} must hold a JSON object`, "model");
+  }
+  return parsed as JsonObject;
+}
+
+/** onnx/model{suffix}.onnx first, then the merged decoder; the folder root as a fallback. */
+function findDecoder(dir: string, dtype: TextDtype): string {
+  const suffix = DTYPE_SUFFIX[dtype];
+  const candidates = [
+    join(dir, "onnx", `model${suffix}.onnx`),
+    join(dir, "onnx", `decoder_model_merged${suffix}.onnx`),
+    join(dir, `model${suffix}.onnx`),
+    join(dir, `decoder_model_merged${suffix}.onnx`),
+  ];
+  const found = candidates.find((p) => existsSync(p));
+  if (found !== undefined) return found;
+  const present = [...listOnnx(dir, ""), ...listOnnx(dir, "onnx")];
+  throw new RiffError(
+    `${dir} has no ${dtype} decoder (looked for onnx/model${suffix}.onnx and onnx/decoder_model_merged${suffix}.onnx); ` +
+      (present.length > 0 ? `ONNX files present: ${present.join(", ")}` : "it holds no .onnx files"),
+    "dtype",
+  );
+}
+
+function listOnnx(dir: string, sub: string): string[] {
+  const path = join(dir, sub);
+  if (!existsSync(path) || !statSync(path).isDirectory()) return [];
+  return readdirSync(path)
+    .filter((f) => f.endsWith(".onnx"))
+    .map((f) => (sub === "" ? f : `${sub}/${f}`));
+}
+
+function normaliseConfig(raw: JsonObject, generation: JsonObject, dir: string): ModelConfig {
+  const modelType = raw.model_type;
+  if (typeof modelType !== "string") throw new RiffError(`${dir}/config.json has no model_type`, "model");
+  if (!SUPPORTED_MODEL_TYPES.includes(modelType)) {
+    throw new RiffError(
+      `unsupported model_type "${modelType}" in ${dir}/config.json; riff text supports ${SUPPORTED_MODEL_TYPES.join(", ")}`,
+      "model",
+    );
+  }
+  const int = (...keys: string[]): number | undefined => {
+    for (const key of keys) {
+      const v = raw[key];
+      if (typeof v === "number" && Number.isInteger(v) && v > 0) return v;
+    }
+    return undefined;
+  };
+  const need = (value: number | undefined, keys: string): number => {
+    if (value === undefined) throw new RiffError(`${dir}/config.json lacks ${keys}`, "model");
+    return value;
+  };
+  const gpt2 = modelType === "gpt2";
+  const numLayers = need(gpt2 ? int("n_layer") : int("num_hidden_layers"), gpt2 ? "n_layer" : "num_hidden_layers");
+  const numAttentionHeads = need(gpt2 ? int("n_head") : int("num_attention_heads"), gpt2 ? "n_head" : "num_attention_heads");
+  const hidden = gpt2 ? int("n_embd") : int("hidden_size");
+  const numKeyValueHeads = gpt2 ? numAttentionHeads : (int("num_key_value_heads") ?? numAttentionHeads);
+  const headDim = need(
+    (gpt2 ? undefined : int("head_dim")) ?? (hidden !== undefined ? hidden / numAttentionHeads : undefined),
+    gpt2 ? "n_embd" : "hidden_size or head_dim",
+  );
+  const ids = (value: unknown): number[] =>
+    typeof value === "number" ? [value] : Array.isArray(value) ? value.filter((v): v is number => typeof v === "number") : [];
+  const first = (key: string): number | undefined => {
+    const g = generation[key];
+    const r = raw[key];
+    return typeof g === "number" ? g : typeof r === "number" ? r : undefined;
+  };
+  const eosTokenIds = ids(generation.eos_token_id !== undefined ? generation.eos_token_id : raw.eos_token_id);
+  return {
+    modelType,
+    numLayers,
+    numAttentionHeads,
+    numKeyValueHeads,
+    headDim,
+    vocabSize: int("vocab_size"),
+    maxPositions: gpt2 ? int("n_positions", "n_ctx") : int("max_position_embeddings"),
+    bosTokenId: first("bos_token_id"),
+    eosTokenIds,
+    padTokenId: first("pad_token_id"),
+  };
+}

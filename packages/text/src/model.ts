@@ -1,0 +1,375 @@
+import {
+  RiffError,
+  Rng,
+  runSteps,
+  samplingOptionsFromGenerationConfig,
+  type ChosenTokenLogprobs,
+  type GenerationOptions,
+  type StepEvent,
+} from "@riff/core";
+import type { ExecutionProvider } from "@riff/onnx";
+import { BeamSearchModel } from "./beam-search.js";
+import { applyChatTemplate, type ChatMessage } from "./chat.js";
+import { Decoder } from "./decoder.js";
+import { SamplingModel, type SampledRow, type SamplingState, type TextStopReason } from "./generate.js";
+import { readModelFolder, type ModelConfig, type TextDtype } from "./model-folder.js";
+import { resolveOptions, type ResolvedOptions, type TextGenerationOptions } from "./options.js";
+import { TextTracker } from "./stream.js";
+import { TextTokenizer } from "./tokenizer.js";
+
+export interface LoadTextModelOptions {
+  /** Which weights: fp32 (onnx/model.onnx, default), fp16, q8 (model_quantized.onnx), … */
+  readonly dtype?: TextDtype | undefined;
+  /** onnxruntime intra-op threads (default: its own choice). */
+  readonly threads?: number | undefined;
+  readonly executionProvider?: ExecutionProvider | undefined;
+}
+
+/** A prompt: plain text, a conversation for the chat template, or token ids. */
+export type Prompt = string | readonly ChatMessage[] | { readonly ids: readonly number[] };
+
+/** One generated sequence. */
+export interface GeneratedSequence {
+  /** The generated text (the prompt is not repeated), cut before a stop string. */
+  readonly text: string;
+  /** The generated ids, EOS included when the sequence ended on one. */
+  readonly tokens: readonly number[];
+  readonly tokenCount: number;
+  readonly stopReason: TextStopReason;
+  /** With `logprobs`: per generated token, its log-probability under the model (raw logits) and the top alternatives. */
+  readonly logprobs?: readonly ChosenTokenLogprobs[];
+  /** Beam search: the hypothesis score, sum_logprobs / tokenCount ** length_penalty. */
+  readonly score?: number;
+}
+
+export interface GenerationResult extends GeneratedSequence {
+  readonly promptTokens: number;
+  /** Milliseconds of the prompt's forward pass. */
+  readonly prefillMs: number;
+  readonly totalMs: number;
+  /** Tokens after the first per second of decoding (the first comes from the prefill). */
+  readonly tokensPerSecond: number;
+  /** The seed used (given or drawn), so a sampled run can be repeated. */
+  readonly seed: number;
+  /** Every returned sequence, best first for beam search; the fields above are sequences[0]'s. */
+  readonly sequences: readonly GeneratedSequence[];
+}
+
+/** One step of a stream: the new stable text (maybe ""), the token(s) behind it. */
+export interface TextDelta {
+  readonly text: string;
+  readonly tokens: readonly number[];
+  readonly logprobs?: readonly ChosenTokenLogprobs[];
+}
+
+/**
+ * An async iterable of text deltas whose concatenation is the final text. `result` resolves when
+ * the iteration ends (awaiting it without iterating runs the stream to its end).
+ */
+export interface TextStream extends AsyncIterable<TextDelta> {
+  readonly result: Promise<GenerationResult>;
+}
+
+/** Loads a text model folder (Hugging Face ONNX layout). Call dispose() when done. */
+export async function loadTextModel(dir: string, options: LoadTextModelOptions = {}): Promise<TextModel> {
+  const folder = readModelFolder(dir, options.dtype !== undefined ? { dtype: options.dtype } : {});
+  const tokenizer = new TextTokenizer(folder.tokenizerJson, folder.tokenizerConfig);
+  const ignored: string[] = [];
+  const defaults = samplingOptionsFromGenerationConfig(folder.generationConfig, { onUnknown: (keys) => ignored.push(...keys) });
+  const decoder = await Decoder.load(folder.onnxPath, folder.config, { threads: options.threads, executionProvider: options.executionProvider });
+  return new TextModel(folder.dir, folder.config, tokenizer, decoder, defaults, ignored);
+}
+
+export class TextModel implements AsyncDisposable {
+  private decoderRef: Decoder | undefined;
+
+  /** @internal use {@link loadTextModel}. */
+  constructor(
+    readonly dir: string,
+    readonly config: ModelConfig,
+    readonly tokenizer: TextTokenizer,
+    decoder: Decoder,
+    /** Options from generation_config.json (the call's options override them). */
+    readonly defaults: Readonly<GenerationOptions>,
+    /** generation_config.json keys riff does not use. */
+    readonly ignoredGenerationConfigKeys: readonly string[],
+  ) {
+    this.decoderRef = decoder;
+  }
+
+  /** The context length (max_position_embeddings), when the config gives one. */
+  get contextLength(): number | undefined {
+    return this.config.maxPositions;
+  }
+
+  /** EOS ids: generation_config.json, else config.json, else the tokenizer's eos_token. */
+  get eosTokenIds(): readonly number[] {
+    if (this.defaults.eosTokenIds !== undefined) return this.defaults.eosTokenIds;
+    if (this.config.eosTokenIds.length > 0) return this.config.eosTokenIds;
+    return this.tokenizer.eosTokenId !== undefined ? [this.tokenizer.eosTokenId] : [];
+  }
+
+  /** The prompt's ids: text through the tokenizer, messages through the chat template. */
+  encode(prompt: Prompt): number[] {
+    if (typeof prompt === "string") return this.tokenizer.encode(prompt);
+    if (Array.isArray(prompt)) return applyChatTemplate(this.tokenizer, prompt as readonly ChatMessage[]);
+    const ids = (prompt as { ids?: unknown }).ids;
+    if (!Array.isArray(ids) || ids.some((id) => !Number.isInteger(id) || id < 0)) {
+      throw new RiffError("a prompt must be a string, chat messages, or { ids: token ids }", "prompt");
+    }
+    return [...(ids as number[])];
+  }
+
+  decode(ids: readonly number[]): string {
+    return this.tokenizer.decode(ids);
+  }
+
+  async generate(prompt: Prompt, options: TextGenerationOptions = {}): Promise<GenerationResult> {
+    const [result] = await drain(this.execute([prompt], options, false));
+    return result!;
+  }
+
+  /** Several prompts in one batch (left-padded); one result per prompt, in order. */
+  async generateBatch(prompts: readonly Prompt[], options: TextGenerationOptions = {}): Promise<GenerationResult[]> {
+    if (!Array.isArray(prompts) || prompts.length === 0) throw new RiffError("generateBatch needs at least one prompt", "prompts");
+    return drain(this.execute(prompts, options, false));
+  }
+
+  /**
+   * Streams one prompt's generation as text deltas, one per step (its text may be "" while
+   * characters are held back) plus a last one for held-back text. Generation advances as the
+   * deltas are read; leaving the loop early stops it.
+   */
+  stream(prompt: Prompt, options: TextGenerationOptions = {}): TextStream {
+    const generator = this.execute([prompt], options, true);
+    let settle!: { resolve: (r: GenerationResult) => void; reject: (e: unknown) => void };
+    const result = new Promise<GenerationResult>((resolve, reject) => (settle = { resolve, reject }));
+    result.catch(() => undefined); // a failure also surfaces through the iteration
+    let started = false;
+    async function* iterate(): AsyncGenerator<TextDelta, void> {
+      try {
+        for (;;) {
+          const next = await generator.next();
+          if (next.done) {
+            settle.resolve(next.value[0]!);
+            return;
+          }
+          yield next.value;
+        }
+      } catch (error) {
+        settle.reject(error);
+        throw error;
+      } finally {
+        await generator.return([]);
+        settle.reject(new RiffError("the stream was left before it finished"));
+      }
+    }
+    const iterator = iterate();
+    return {
+      [Symbol.asyncIterator]: () => {
+        started = true;
+        return iterator;
+      },
+      get result(): Promise<GenerationResult> {
+        if (!started) {
+          started = true;
+          void (async () => {
+            try {
+              for await (const _ of iterator) void _;
+            } catch {
+              // reported through `result`
+            }
+          })();
+        }
+        return result;
+      },
+    };
+  }
+
+  async dispose(): Promise<void> {
+    const decoder = this.decoderRef;
+    this.decoderRef = undefined;
+    await decoder?.dispose();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.dispose();
+  }
+
+  // --- internals ---
+
+  private get decoder(): Decoder {
+    if (this.decoderRef === undefined) throw new RiffError(`the text model ${this.dir} was disposed`);
+    return this.decoderRef;
+  }
+
+  /** The generation, as a generator of stream deltas (only when streaming) returning the results. */
+  private async *execute(
+    prompts: readonly Prompt[],
+    options: TextGenerationOptions,
+    streaming: boolean,
+  ): AsyncGenerator<TextDelta, GenerationResult[]> {
+    const decoder = this.decoder;
+    const encoded = prompts.map((p) => this.encode(p));
+    if (encoded.some((ids) => ids.length === 0)) throw new RiffError("the prompt encodes to no tokens; give some text", "prompt");
+    const promptLength = Math.max(...encoded.map((ids) => ids.length));
+    const resolved = resolveOptions(options ?? {}, this.defaults, {
+      promptLength,
+      contextLength: this.contextLength,
+      eosTokenIds: this.eosTokenIds,
+      streaming,
+    });
+    if (encoded.some((ids) => ids.length !== promptLength) && !(decoder.hasPositionIds && decoder.hasAttentionMask)) {
+      throw new RiffError(
+        `${this.dir}: batching prompts of different lengths needs a model with attention_mask and position_ids inputs; ` +
+          `run them one at a time`,
+        "prompts",
+      );
+    }
+    const padId = this.tokenizer.padTokenId ?? resolved.eosTokenIds[0] ?? 0;
+    const started = performance.now();
+    const empty = (stopReason: TextStopReason): GenerationResult[] =>
+      encoded.map((ids) => summarise([{ text: "", tokens: [], tokenCount: 0, stopReason }], ids.length, 0, 0, 0, resolved.seed));
+    if (resolved.maxNewTokens === 0) return empty("length");
+    if (resolved.signal?.aborted) return empty("aborted");
+    if (resolved.numBeams > 1) return this.runBeams(decoder, encoded, resolved, padId, started);
+    return yield* this.runSampling(decoder, encoded, resolved, padId, started, streaming);
+  }
+
+  private async *runSampling(
+    decoder: Decoder,
+    prompts: readonly number[][],
+    options: ResolvedOptions,
+    padId: number,
+    started: number,
+    streaming: boolean,
+  ): AsyncGenerator<TextDelta, GenerationResult[]> {
+    const n = options.numReturnSequences;
+    const rows: SampledRow[] = prompts.flatMap((prompt) =>
+      Array.from({ length: n }, () => ({
+        prompt,
+        tokens: [...prompt],
+        generated: [],
+        logprobs: [],
+        tracker: new TextTracker(this.tokenizer, prompt, options.stop),
+        stopReason: undefined,
+        delta: "",
+      })),
+    );
+    const model = new SamplingModel(decoder, options, padId, prompts);
+    const state: SamplingState = { rows, cache: undefined, masks: [], next: [] };
+    const timing = new Timing();
+    const loop = runSteps(model, state, { rng: new Rng(options.seed), signal: options.signal, maxSteps: options.maxNewTokens });
+    for (;;) {
+      const next = await loop.next();
+      if (next.done) break;
+      timing.add(next.value);
+      if (streaming) {
+        const row = rows[0]!;
+        const last = row.generated.length - 1;
+        const lp = row.logprobs[last];
+        yield {
+          text: row.delta,
+          tokens: [row.generated[last]!],
+          ...(options.logprobs && lp !== undefined ? { logprobs: [lp] } : {}),
+        };
+      }
+    }
+    const totalMs = performance.now() - started;
+    for (const row of rows) {
+      if (row.stopReason === undefined) row.stopReason = options.signal?.aborted ? "aborted" : "length";
+      const tail = row.tracker.flush();
+      if (streaming && row === rows[0] && tail !== "") yield { text: tail, tokens: [] };
+    }
+    return prompts.map((prompt, p) => {
+      const sequences = rows.slice(p * n, (p + 1) * n).map((row): GeneratedSequence => ({
+        text: row.tracker.text,
+        tokens: row.generated,
+        tokenCount: row.generated.length,
+        stopReason: row.stopReason!,
+        ...(options.logprobs ? { logprobs: row.logprobs } : {}),
+      }));
+      return summarise(sequences, prompt.length, timing.prefillMs, totalMs, timing.tokensPerSecond(sequences), options.seed);
+    });
+  }
+
+  private async runBeams(
+    decoder: Decoder,
+    prompts: readonly number[][],
+    options: ResolvedOptions,
+    padId: number,
+    started: number,
+  ): Promise<GenerationResult[]> {
+    const model = new BeamSearchModel(decoder, options, padId, prompts);
+    const state = model.initialState();
+    const timing = new Timing();
+    const loop = runSteps(model, state, { rng: new Rng(options.seed), signal: options.signal, maxSteps: options.maxNewTokens });
+    let stopReason: string | undefined;
+    for (;;) {
+      const next = await loop.next();
+      if (next.done) {
+        stopReason = next.value.stopReason;
+        break;
+      }
+      timing.add(next.value);
+    }
+    const totalMs = performance.now() - started;
+    const aborted = stopReason === "aborted";
+    const best = state.scorer.finalize(state.scores, state.sequences, options.numReturnSequences);
+    return prompts.map((prompt, p) => {
+      const sequences = best[p]!.map((h): GeneratedSequence => {
+        const tracker = new TextTracker(this.tokenizer, prompt, []);
+        tracker.update(h.tokens, true);
+        return {
+          text: tracker.text,
+          tokens: h.tokens,
+          tokenCount: h.tokens.length,
+          stopReason: h.finished ? "eos" : aborted ? "aborted" : "length",
+          score: h.score,
+        };
+      });
+      if (sequences.length === 0) sequences.push({ text: "", tokens: [], tokenCount: 0, stopReason: aborted ? "aborted" : "length" });
+      return summarise(sequences, prompt.length, timing.prefillMs, totalMs, timing.tokensPerSecond(sequences), options.seed);
+    });
+  }
+}
+
+class Timing {
+  prefillMs = 0;
+  decodeMs = 0;
+  steps = 0;
+
+  add(event: StepEvent<unknown, unknown>): void {
+    if (event.step === 0) this.prefillMs = event.stepMs;
+    else this.decodeMs += event.stepMs;
+    this.steps++;
+  }
+
+  tokensPerSecond(sequences: readonly GeneratedSequence[]): number {
+    const decoded = Math.max(0, this.steps - 1);
+    if (decoded === 0 || this.decodeMs <= 0) {
+      const total = this.prefillMs + this.decodeMs;
+      return total > 0 ? ((sequences[0]?.tokenCount ?? 0) * 1000) / total : 0;
+    }
+    return (decoded * 1000) / this.decodeMs;
+  }
+}
+
+function summarise(
+  sequences: GeneratedSequence[],
+  promptTokens: number,
+  prefillMs: number,
+  totalMs: number,
+  tokensPerSecond: number,
+  seed: number,
+): GenerationResult {
+  const first = sequences[0]!;
+  return { ...first, promptTokens, prefillMs, totalMs, tokensPerSecond, seed, sequences };
+}
+
+async function drain<T>(generator: AsyncGenerator<unknown, T>): Promise<T> {
+  for (;;) {
+    const next = await generator.next();
+    if (next.done) return next.value;
+  }
+}
