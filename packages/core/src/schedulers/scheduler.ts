@@ -12,6 +12,12 @@ export interface SchedulerStepOutput {
   readonly predOriginalSample: Float32Array;
 }
 
+/** Per-call step options. Schedulers ignore options they have no use for (as diffusers does). */
+export interface StepOptions {
+  /** DDIM's η (Song et al. 2021, eq. 16): 0 is deterministic, 1 is DDPM-like. Overrides config.eta. */
+  readonly eta?: number;
+}
+
 export interface Scheduler {
   /** diffusers class name, e.g. "EulerDiscreteScheduler". */
   readonly className: string;
@@ -23,7 +29,13 @@ export interface Scheduler {
   setTimesteps(numInferenceSteps: number): void;
   /** What the denoiser must be fed at timestep t (Euler-type schedulers divide by sqrt(σ²+1)). */
   scaleModelInput(sample: Float32Array, timestep: number): Float32Array;
-  step(modelOutput: Float32Array, timestep: number, sample: Float32Array, rng: Rng): SchedulerStepOutput;
+  step(
+    modelOutput: Float32Array,
+    timestep: number,
+    sample: Float32Array,
+    rng: Rng,
+    options?: StepOptions,
+  ): SchedulerStepOutput;
   /** Forward process q(x_t | x_0), for img2img. */
   addNoise(originalSample: Float32Array, noise: Float32Array, timestep: number): Float32Array;
 }
