@@ -31,19 +31,25 @@ def pretokenize(text):
 
 
 class BPE:
-    def __init__(self, merges):
+    def __init__(self, merges, specials=SPECIALS, specials_at_end=False):
+        """specials first (Llama style, default) or after the merges (GPT-2 style <|endoftext|>)."""
         self.merges = [tuple(m) for m in merges]
-        self.vocab = {s: i for i, s in enumerate(SPECIALS)}
+        self.specials = list(specials)
+        self.vocab = {} if specials_at_end else {s: i for i, s in enumerate(self.specials)}
         for b in range(256):
             self.vocab[B2U[b]] = len(self.vocab)
         for a, b in self.merges:
             self.vocab[a + b] = len(self.vocab)
+        if specials_at_end:
+            for s in self.specials:
+                self.vocab[s] = len(self.vocab)
+        self.special_ids = {self.vocab[s] for s in self.specials}
         self.ranks = {m: i for i, m in enumerate(self.merges)}
         self.inv = {i: s for s, i in self.vocab.items()}
         self.cache = {}
 
     @staticmethod
-    def train(texts, vocab_size):
+    def train(texts, vocab_size, n_specials=len(SPECIALS)):
         words = Counter()
         for t in texts:
             words.update(pretokenize(t))
@@ -55,7 +61,7 @@ class BPE:
             for p in zip(w, w[1:]):
                 pairs[p] += freq[i]; where[p].add(i)
         merges = []
-        n_merges = vocab_size - len(SPECIALS) - 256
+        n_merges = vocab_size - n_specials - 256
         while len(merges) < n_merges and pairs:
             best = max(pairs.items(), key=lambda kv: (kv[1], kv[0]))[0]
             if pairs[best] < 2:
@@ -111,15 +117,17 @@ class BPE:
     def decode(self, ids):
         bs = bytearray()
         for i in ids:
-            if i < len(SPECIALS):
+            if i in self.special_ids:
                 continue
             bs.extend(U2B[c] for c in self.inv[i])
         return bs.decode("utf-8", errors="replace")
 
-    def tokenizer_json(self):
-        added = [{"id": i, "content": s, "single_word": False, "lstrip": False, "rstrip": False,
-                  "normalized": False, "special": True} for i, s in enumerate(SPECIALS)]
-        return {
+    def tokenizer_json(self, post="bos"):
+        """post="bos": TemplateProcessing that prepends <s> (Llama); "gpt2": ByteLevel post-processor."""
+        added = [{"id": self.vocab[s], "content": s, "single_word": False, "lstrip": False, "rstrip": False,
+                  "normalized": False, "special": True} for s in self.specials]
+        pp = {"type": "ByteLevel", "add_prefix_space": True, "trim_offsets": False, "use_regex": True}
+        tj = {
             "version": "1.0", "truncation": None, "padding": None, "added_tokens": added,
             "normalizer": None,
             "pre_tokenizer": {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True, "use_regex": True},
@@ -135,6 +143,9 @@ class BPE:
                       "end_of_word_suffix": None, "fuse_unk": False, "byte_fallback": False,
                       "ignore_merges": False, "vocab": self.vocab, "merges": [list(m) for m in self.merges]},
         }
+        if post == "gpt2":
+            tj["post_processor"] = pp
+        return tj
 
     @staticmethod
     def load(path):
