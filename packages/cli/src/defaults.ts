@@ -13,7 +13,7 @@ export interface DefaultModel {
 }
 
 const DEFAULTS: readonly { modality: DefaultModel["modality"]; name: string }[] = [
-  { modality: "text", name: "austen-llama" },
+  { modality: "text", name: "kjv-llama" },
   { modality: "image", name: "shapes-diffusion" },
   { modality: "speech", name: "slt-voice" },
 ];
