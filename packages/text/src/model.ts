@@ -219,10 +219,9 @@ export class TextModel implements AsyncDisposable {
       eosTokenIds: this.eosTokenIds,
       streaming,
     });
-    if (encoded.some((ids) => ids.length !== promptLength) && !(decoder.hasPositionIds && decoder.hasAttentionMask)) {
+    if (encoded.some((ids) => ids.length !== promptLength) && !decoder.hasAttentionMask) {
       throw new RiffError(
-        `${this.dir}: batching prompts of different lengths needs a model with attention_mask and position_ids inputs; ` +
-          `run them one at a time`,
+        `${this.dir}: batching prompts of different lengths needs a model with an attention_mask input; run them one at a time`,
         "prompts",
       );
     }

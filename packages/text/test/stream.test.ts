@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { readFileSync } from "node:fs";
-import { TextTokenizer } from "@riff/text";
+import { TextTokenizer } from "../src/tokenizer.js";
 import { TextTracker } from "../src/stream.js";
 import { findStopString, stopPrefixLength, checkStopStrings } from "../src/stop-strings.js";
 import { SKIP_SHARED, hasStories, storiesDir } from "./helpers.js";
