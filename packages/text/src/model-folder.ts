@@ -111,7 +111,7 @@ function findDecoder(dir: string, dtype: TextDtype): string {
   throw new RiffError(
     `${dir} has no ${dtype} decoder (looked for onnx/model${suffix}.onnx and onnx/decoder_model_merged${suffix}.onnx); ` +
       (present.length > 0 ? `ONNX files present: ${present.join(", ")}` : "it holds no .onnx files"),
-    "dtype",
+    present.length > 0 ? "dtype" : "model",
   );
 }
 

@@ -1,0 +1,56 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync, mkdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { basename, dirname, join } from "node:path";
+import { env, AutoTokenizer } from "@huggingface/transformers";
+import { loadTextModel, renderChat, type ChatMessage } from "@riff/text";
+import { fixturesDir } from "./helpers.js";
+
+const LLAMA2_TEMPLATE =
+  "{% for message in messages %}{% if message['role'] == 'system' %}{{ '<<SYS>>\\n' + message['content'] + '\\n<</SYS>>\\n\\n' }}" +
+  "{% elif message['role'] == 'user' %}{{ bos_token + '[INST] ' + message['content'] + ' [/INST]' }}" +
+  "{% else %}{{ ' ' + message['content'] + ' ' + eos_token }}{% endif %}{% endfor %}";
+
+test("chat: messages go through tokenizer_config's chat_template exactly as transformers.js renders them", async (t) => {
+  const source = join(fixturesDir, "llama-tiny-gqa");
+  if (!existsSync(source)) return t.skip("fixture llama-tiny-gqa absent");
+  const root = mkdtempSync(join(tmpdir(), "riff-chat-"));
+  const dir = join(root, "llama-chat");
+  try {
+    mkdirSync(join(dir, "onnx"), { recursive: true });
+    for (const file of ["config.json", "generation_config.json", "tokenizer.json", "special_tokens_map.json"]) {
+      symlinkSync(join(source, file), join(dir, file));
+    }
+    symlinkSync(join(source, "onnx", "model.onnx"), join(dir, "onnx", "model.onnx"));
+    const config = JSON.parse(readFileSync(join(source, "tokenizer_config.json"), "utf8")) as Record<string, unknown>;
+    writeFileSync(join(dir, "tokenizer_config.json"), JSON.stringify({ ...config, chat_template: LLAMA2_TEMPLATE }));
+
+    const messages: ChatMessage[] = [
+      { role: "system", content: "Answer briefly." },
+      { role: "user", content: "And God said" },
+      { role: "assistant", content: "Let there be light" },
+      { role: "user", content: "And there was" },
+    ];
+    env.allowRemoteModels = false;
+    env.localModelPath = dirname(dir) + "/";
+    const reference = await AutoTokenizer.from_pretrained(basename(dir));
+    const wantText = reference.apply_chat_template(messages, { tokenize: false, add_generation_prompt: true }) as string;
+    const wantIds = reference.apply_chat_template(messages, { tokenize: true, add_generation_prompt: true, return_tensor: false, return_dict: false }) as number[];
+
+    const model = await loadTextModel(dir, { threads: 1 });
+    try {
+      assert.equal(renderChat(model.tokenizer, messages), wantText);
+      assert.deepEqual(model.encode(messages), wantIds.map(Number));
+      // The fixture's context is 64 tokens: generate from a short conversation.
+      const short: ChatMessage[] = [{ role: "user", content: "God" }];
+      const result = await model.generate(short, { maxNewTokens: 4 });
+      assert.equal(result.promptTokens, model.encode(short).length);
+      assert.equal(result.tokenCount, 4);
+    } finally {
+      await model.dispose();
+    }
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,122 @@
+import { after, before, test, type TestContext } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { RiffError } from "@riff/core";
+import { loadTextModel, type TextGenerationOptions, type TextModel } from "@riff/text";
+import { fixturesDir, repoRoot } from "./helpers.js";
+
+const gpt2 = join(fixturesDir, "gpt2-tiny");
+let model: TextModel | undefined;
+const scratch = mkdtempSync(join(tmpdir(), "riff-text-errors-"));
+before(async () => {
+  if (existsSync(gpt2)) model = await loadTextModel(gpt2, { threads: 1 });
+});
+after(async () => {
+  await model?.dispose();
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+/** Asserts a RiffError whose option is `option` and whose message names it. */
+function namesOption(option: string, pattern?: RegExp) {
+  return (e: unknown): boolean => {
+    assert.ok(e instanceof RiffError, `expected a RiffError, got ${String(e)}`);
+    assert.equal(e.option, option, e.message);
+    assert.match(e.message, pattern ?? new RegExp(option.replace(/_/g, "[_ ]")));
+    return true;
+  };
+}
+
+function folder(name: string, files: Record<string, string>, links: Record<string, string> = {}): string {
+  const dir = join(scratch, name);
+  mkdirSync(dir, { recursive: true });
+  for (const [file, text] of Object.entries(files)) writeFileSync(join(dir, file), text);
+  for (const [file, target] of Object.entries(links)) {
+    mkdirSync(join(dir, file, ".."), { recursive: true });
+    symlinkSync(target, join(dir, file));
+  }
+  return dir;
+}
+
+test("a missing model folder is a RiffError naming the path", async () => {
+  await assert.rejects(loadTextModel(join(scratch, "nowhere")), namesOption("model", /model folder not found/));
+});
+
+test("a folder without tokenizer.json says so", async () => {
+  const dir = folder("no-tokenizer", { "config.json": JSON.stringify({ model_type: "llama" }) });
+  await assert.rejects(loadTextModel(dir), namesOption("model", /tokenizer\.json/));
+});
+
+test("an unsupported model_type is refused, listing the supported ones", async (t) => {
+  if (!existsSync(gpt2)) return t.skip("fixture gpt2-tiny absent");
+  const dir = folder("bert", { "config.json": JSON.stringify({ model_type: "bert" }) }, { "tokenizer.json": join(gpt2, "tokenizer.json") });
+  await assert.rejects(loadTextModel(dir), namesOption("model", /unsupported model_type "bert".*llama/));
+});
+
+test("a folder without any ONNX decoder, and an ONNX file that is not a decoder, are refused clearly", async (t) => {
+  if (!existsSync(gpt2)) return t.skip("fixture gpt2-tiny absent");
+  const links = { "config.json": join(gpt2, "config.json"), "tokenizer.json": join(gpt2, "tokenizer.json") };
+  await assert.rejects(loadTextModel(folder("no-onnx", {}, links)), namesOption("model", /no fp32 decoder.*no \.onnx files/));
+  const affine = join(repoRoot, "packages/onnx/test/fixtures/affine.onnx");
+  if (!existsSync(affine)) return;
+  const dir = folder("not-a-decoder", {}, { ...links, "onnx/model.onnx": affine });
+  await assert.rejects(loadTextModel(dir), /lacks the input "input_ids"/);
+});
+
+function need(t: TestContext): TextModel | undefined {
+  if (model === undefined) t.skip("fixture gpt2-tiny absent");
+  return model;
+}
+
+const BAD: [string, TextGenerationOptions, string, RegExp?][] = [
+  ["negative temperature", { temperature: -0.5 }, "temperature"],
+  ["NaN temperature", { temperature: Number.NaN }, "temperature"],
+  ["top_p 0", { topP: 0 }, "top_p"],
+  ["top_p above 1", { topP: 1.5 }, "top_p"],
+  ["num_beams 0", { numBeams: 0 }, "num_beams"],
+  ["max_new_tokens beyond the context (n_positions 64)", { maxNewTokens: 60 }, "max_new_tokens", /context/],
+  ["max_length beyond the context", { maxLength: 100 }, "max_length", /context/],
+  ["negative max_new_tokens", { maxNewTokens: -1 }, "max_new_tokens"],
+  ["top_k not an integer", { topK: 2.5 }, "top_k"],
+  ["min_p above 1", { minP: 2 }, "min_p"],
+  ["repetition_penalty 0", { repetitionPenalty: 0 }, "repetition_penalty"],
+  ["beam search + temperature", { numBeams: 2, temperature: 0.7 }, "temperature", /beam/],
+  ["beam search + top_p", { numBeams: 2, topP: 0.9 }, "top_p", /beam/],
+  ["beam search + do_sample", { numBeams: 2, doSample: true }, "do_sample", /beam/],
+  ["beam search + stop strings", { numBeams: 2, stop: ["x"] }, "stop", /beam/],
+  ["beam search + logprobs", { numBeams: 2, logprobs: true }, "logprobs", /beam/],
+  ["num_return_sequences > num_beams", { numBeams: 2, numReturnSequences: 3 }, "num_return_sequences"],
+  ["greedy + num_return_sequences 2", { numReturnSequences: 2 }, "num_return_sequences", /greedy/],
+  ["do_sample false + top_p", { doSample: false, topP: 0.5 }, "top_p", /do_sample/],
+  ["an empty stop string", { stop: [""] }, "stop"],
+  ["early_stopping maybe", { numBeams: 2, earlyStopping: "maybe" as never }, "early_stopping"],
+  ["an unknown option", { topQ: 1 } as never, "topQ", /unknown generation option "topQ"/],
+  ["a logit bias beyond the vocabulary", { logitBias: { 5000: 1 } }, "logit_bias", /vocabulary/],
+];
+
+for (const [label, options, option, pattern] of BAD) {
+  test(`bad option: ${label} → RiffError naming ${option}`, async (t) => {
+    const m = need(t);
+    if (!m) return;
+    await assert.rejects(m.generate("In the beginning", options), namesOption(option, pattern));
+  });
+}
+
+test("streaming refuses what it cannot stream, by name", async (t) => {
+  const m = need(t);
+  if (!m) return;
+  const drain = async (options: TextGenerationOptions) => {
+    for await (const d of m.stream("In the beginning", options)) void d;
+  };
+  await assert.rejects(drain({ numBeams: 2 }), namesOption("num_beams", /stream/));
+  await assert.rejects(drain({ temperature: 1, numReturnSequences: 2 }), namesOption("num_return_sequences"));
+  await assert.rejects(m.stream("x", { topP: 7 }).result, namesOption("top_p"));
+});
+
+test("a prompt that fills the context is refused naming the prompt", async (t) => {
+  const m = need(t);
+  if (!m) return;
+  await assert.rejects(m.generate({ ids: new Array<number>(64).fill(73) }), namesOption("prompt", /context/));
+  await assert.rejects(m.generate({ ids: [-1] }), namesOption("prompt"));
+});
