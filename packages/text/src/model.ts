@@ -141,27 +141,40 @@ export class TextModel implements AsyncDisposable {
    * deltas are read; leaving the loop early stops it.
    */
   stream(prompt: Prompt, options: TextGenerationOptions = {}): TextStream {
-    const generator = this.execute([prompt], options, true);
+    // Leaving the loop early aborts the run through this signal; `result` then has stopReason "aborted".
+    const leave = new AbortController();
+    const signal = options?.signal !== undefined ? AbortSignal.any([options.signal, leave.signal]) : leave.signal;
+    const generator = this.execute([prompt], { ...options, signal }, true);
     let settle!: { resolve: (r: GenerationResult) => void; reject: (e: unknown) => void };
     const result = new Promise<GenerationResult>((resolve, reject) => (settle = { resolve, reject }));
     result.catch(() => undefined); // a failure also surfaces through the iteration
     let started = false;
+    let settled = false;
     async function* iterate(): AsyncGenerator<TextDelta, void> {
       try {
         for (;;) {
           const next = await generator.next();
           if (next.done) {
+            settled = true;
             settle.resolve(next.value[0]!);
             return;
           }
           yield next.value;
         }
       } catch (error) {
+        settled = true;
         settle.reject(error);
         throw error;
       } finally {
-        await generator.return([]);
-        settle.reject(new RiffError("the stream was left before it finished"));
+        if (!settled) {
+          // The consumer left early: stop within one step and finish the result quietly.
+          leave.abort();
+          try {
+            settle.resolve((await drain(generator))[0]!);
+          } catch (error) {
+            settle.reject(error);
+          }
+        }
       }
     }
     const iterator = iterate();

@@ -106,6 +106,21 @@ test("stories260K: an AbortSignal stops a stream within one step", async (t) => 
   assert.equal(none.stopReason, "aborted");
 });
 
+test("stories260K: leaving a stream early stops generation; result says aborted", async (t) => {
+  const m = need(t);
+  if (!m) return;
+  const stream = m.stream("Once upon a time", { maxNewTokens: 200 });
+  let steps = 0;
+  for await (const d of stream) {
+    void d;
+    if (++steps === 3) break;
+  }
+  const result = await stream.result;
+  assert.equal(result.stopReason, "aborted");
+  assert.ok(result.tokenCount <= 4, `${result.tokenCount} tokens`);
+  assert.deepEqual(result.tokens, storiesReference().continuation.slice(0, result.tokenCount));
+});
+
 test("stories260K: a batch of prompts (left-padded) gives each prompt's own greedy output", async (t) => {
   const m = need(t);
   if (!m) return;

@@ -50,7 +50,7 @@ export function registerText(program: Command): void {
     .option("--threads <n>", "onnxruntime threads (default: all cores)", parseInteger)
     .option("--max-tokens <n>", "most new tokens to generate (default: generation_config.json, else 256)", parseInteger)
     .option("--temperature <t>", "sampling temperature; 0 = greedy (default: the model's generation_config, else greedy)", parseNumber)
-    .option("--top-k <k>", "sample among the k most likely tokens (0 = off)", parseInteger)
+    .option("--top-k <k>", "sample among the k most likely tokens (0 = off; default 50 when sampling, as in transformers)", parseInteger)
     .option("--top-p <p>", "nucleus sampling mass in (0, 1]", parseNumber)
     .option("--min-p <p>", "drop tokens below p × the top probability, in [0, 1]", parseNumber)
     .option("--repetition-penalty <r>", "penalise tokens already in the text (> 0, 1 = off)", parseNumber)
