@@ -49,7 +49,7 @@ export interface GenerationResult extends GeneratedSequence {
   readonly totalMs: number;
   /** Tokens after the first per second of decoding (the first comes from the prefill). */
   readonly tokensPerSecond: number;
-  /** The seed used (given or drawn), so a sampled run can be repeated. */
+  /** The seed used (given, or DEFAULT_SEED), so a sampled run can be repeated. */
   readonly seed: number;
   /** Every returned sequence, best first for beam search; the fields above are sequences[0]'s. */
   readonly sequences: readonly GeneratedSequence[];

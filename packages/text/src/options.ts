@@ -16,6 +16,9 @@ export interface TextGenerationOptions extends GenerationOptions {
 /** How many tokens to generate when neither the call nor generation_config.json says. */
 export const DEFAULT_MAX_NEW_TOKENS = 256;
 
+/** The seed used when neither the call nor generation_config.json gives one. */
+export const DEFAULT_SEED = 0;
+
 /** Options after merging the model's defaults under the caller's, validated, ready to run. */
 export interface ResolvedOptions {
   readonly sampling: SamplingOptions;
@@ -170,7 +173,8 @@ export function resolveOptions(
     throw new RiffError("min_new_tokens needs an EOS token id and the model declares none", "min_new_tokens");
   }
   const topLogprobs = merged.topLogprobs ?? 0;
-  const seed = own.seed ?? Math.floor(Math.random() * 2 ** 32);
+  // No hidden entropy: without a seed every run is repeatable (seed 0); pass one to vary the output.
+  const seed = own.seed ?? DEFAULT_SEED;
   const { maxNewTokens: _a, maxLength: _b, numBeams: _c, lengthPenalty: _d, earlyStopping: _e, numReturnSequences: _f, stop: _g, logprobs: _h, topLogprobs: _i, ...sampling } = merged;
   void [_a, _b, _c, _d, _e, _f, _g, _h, _i];
   return {
