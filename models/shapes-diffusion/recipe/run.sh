@@ -1,0 +1,11 @@
+#!/bin/sh
+# shapes-diffusion recipe, in order. Run from the repo root. Debian python (python3-torch 1.13, python3-onnx,
+# python3-numpy, python3-pil), CPU only, 1 thread. Outputs outside models/ go to .train/shapes (git-ignored).
+set -e
+PY=/usr/bin/python3
+R=models/shapes-diffusion/recipe
+$PY $R/make_dataset.py --out .train/shapes                 # .train/shapes/{train,heldout}.npz + models/shapes-diffusion/dataset.json
+$PY $R/train.py --data .train/shapes --out .train/shapes/ckpt --steps 2200 --max-minutes 58   # ~55 min on one shared core
+$PY $R/export_onnx.py --ckpt .train/shapes/ckpt/last.pt    # EMA weights -> model_index.json, scheduler/, tokenizer/, text_encoder/, unet/
+node $R/check_onnx.mjs .train/shapes/export_check.json      # onnxruntime-node vs PyTorch (1e-4) + @huggingface/tokenizers ids
+$PY $R/evaluate.py --runs dpmpp2m:20 dpmpp2m:25 ddim:50 ddpm:1000@34 --guidance 4 --grid models/shapes-diffusion/samples.png
