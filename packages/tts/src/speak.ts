@@ -76,6 +76,17 @@ class DropCounter {
 }
 
 /**
+ * Whether any sentence of `text` has words to speak, checked without espeak (it stops at the
+ * first such sentence, so it is cheap for ordinary text).
+ */
+export function hasSpeakableText(text: string, maxSentenceChars?: number): boolean {
+  for (const sentence of splitSentences(text, maxSentenceChars ? { maxChars: maxSentenceChars } : {})) {
+    if (hasWords(readableText(normalizeText(sentence)).text)) return true;
+  }
+  return false;
+}
+
+/**
  * Text → speech, one sentence at a time: split → normalize → drop unreadable characters →
  * phonemes → ids → voice → one stream-wide gain → 16-bit PCM. Each sentence is yielded as soon as
  * it is made, and nothing of earlier sentences is kept, so any length of text streams in bounded

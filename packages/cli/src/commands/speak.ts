@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import type { Command } from "commander";
-import { RiffError } from "@riff/core";
-import { loadVoice, speakToFile, warmUpEspeak, type SpeakToFileResult } from "@riff/tts";
+import { RiffError, checkNumber } from "@riff/core";
+import { hasSpeakableText, loadVoice, readableText, normalizeText, resolveSpeaker, speakToFile, warmUpEspeak, type SpeakToFileResult } from "@riff/tts";
 import { defaultModelPath } from "../defaults.js";
 import { parseInteger, parseNumber, readStdin } from "../options.js";
 
@@ -37,12 +37,27 @@ export function registerSpeak(program: Command): void {
       if (options.voice === undefined && !existsSync(voicePath)) {
         throw new RiffError(`the default voice is missing (${voicePath}); pass --voice DIR or FILE.onnx`, "--voice");
       }
+      checkNumber("--speed", options.speed, { min: 0.1, max: 10 });
+      checkNumber("--seed", options.seed, { integer: true, min: 0, max: Number.MAX_SAFE_INTEGER });
+      if (!hasSpeakableText(text)) {
+        const { dropped } = readableText(normalizeText(text));
+        const examples = [...new Set(dropped)].slice(0, 20).join(" ");
+        throw new RiffError(
+          dropped.length > 0
+            ? `nothing to speak: it has no words espeak can read (dropped ${dropped.length} character${dropped.length === 1 ? "" : "s"}: ${examples})`
+            : "nothing to speak: it has no words, only punctuation or symbols",
+          "text",
+        );
+      }
       const loadStart = performance.now();
-      // espeak-ng's WASM start-up overlaps the model load instead of delaying the first sentence.
-      const [voice] = await Promise.all([loadVoice(voicePath), warmUpEspeak()]);
-      const loadMs = performance.now() - loadStart;
+      const voice = await loadVoice(voicePath);
       let result: SpeakToFileResult;
+      let loadMs = 0;
       try {
+        resolveSpeaker(voice, options.speaker);
+        // espeak-ng's WASM start-up and first (unoptimized) calls happen here, not in the first sentence.
+        await warmUpEspeak();
+        loadMs = performance.now() - loadStart;
         result = await speakToFile(text, options.out, {
           voice,
           speed: options.speed,

@@ -5,6 +5,11 @@ import { phonemizeSentence, type PhonemizeFunction } from "../text/phonemize.js"
 import type { EncodedSentence, SynthesisOptions, Voice } from "../voice.js";
 import { loadPiperConfig, resolvePiperFiles, type PiperConfig } from "./config.js";
 
+export interface PiperLoadOptions {
+  readonly threads?: number;
+  readonly inference?: { readonly noiseScale?: number; readonly lengthScale?: number; readonly noiseW?: number };
+}
+
 /**
  * A Piper (VITS) voice: input [1,T] int64 phoneme ids, input_lengths [1] int64, scales [3] float32
  * (noise_scale, length_scale, noise_w), sid [1] int64 for multi-speaker voices → output
@@ -22,10 +27,23 @@ export class PiperVoice implements Voice {
     this.session = session;
   }
 
-  /** A folder (voice.onnx + voice.onnx.json) or FILE.onnx with FILE.onnx.json beside it. */
-  static async load(path: string, options: { threads?: number } = {}): Promise<PiperVoice> {
+  /**
+   * A folder (voice.onnx + voice.onnx.json) or FILE.onnx with FILE.onnx.json beside it.
+   * `inference` overrides the config's scales (e.g. 0 noise for reproducible output).
+   */
+  static async load(path: string, options: PiperLoadOptions = {}): Promise<PiperVoice> {
     const files = resolvePiperFiles(path);
-    const config = loadPiperConfig(files.config);
+    const loaded = loadPiperConfig(files.config);
+    const inference = options.inference ?? {};
+    for (const [name, value] of Object.entries(inference)) {
+      if (value !== undefined) checkNumber(`inference.${name}`, value, { min: 0 });
+    }
+    const config: PiperConfig = {
+      ...loaded,
+      noiseScale: inference.noiseScale ?? loaded.noiseScale,
+      lengthScale: inference.lengthScale ?? loaded.lengthScale,
+      noiseW: inference.noiseW ?? loaded.noiseW,
+    };
     const requiredInputs = ["input", "input_lengths", "scales", ...(config.numSpeakers > 1 ? ["sid"] : [])];
     const session = await OnnxSession.load(files.model, {
       role: "Piper voice",
