@@ -1,0 +1,16 @@
+export { DiffusionPipeline } from "./pipeline.js";
+export type { DenoiseProgress, GenerationResult, GenerationTimings, ResolvedOptions } from "./pipeline.js";
+export { checkGenerateOptions, MAX_IMAGES, type GenerateOptions } from "./options.js";
+export { inspectModel, type ModelFiles, type ModelKind } from "./model-files.js";
+export type { LoadOptions } from "./onnx-component.js";
+export { denoiseModel, type DenoiseSetup, type DenoiseState, type Denoiser } from "./denoise.js";
+export { UNet } from "./unet.js";
+export { PromptEncoder } from "./text-encoder.js";
+export { VaeDecoder, VaeEncoder, latentScaling, vaeScaleFactor, type LatentScaling } from "./vae.js";
+export { loadPromptTokenizer, clipTokenizerJson, type PromptTokenizer, type TokenizedPrompt } from "./tokenizer.js";
+export { chooseScheduler, defaultSteps } from "./scheduler-choice.js";
+export { formatParameters, samplerLabel, type GenerationParameters } from "./parameters.js";
+export { samplesToImages, imageToSample, makeGrid, type RasterImage, type SampleRange } from "./raster.js";
+export { encodePng, readParameters, loadImage, PARAMETERS_KEYWORD } from "./png.js";
+export { crc32, readChunks, encodeChunk, textChunk, insertTextChunk, readTextChunks, type PngChunk } from "./png-chunks.js";
+export { checkOutputPath, outputPaths, writeFilesAtomically } from "./save.js";

@@ -1,0 +1,346 @@
+import { RiffError, Rng, runSteps, type Tensor } from "@riff/core";
+import { denoiseModel, type DenoiseState } from "./denoise.js";
+import { inspectModel, type ModelFiles, type ModelKind } from "./model-files.js";
+import type { LoadOptions } from "./onnx-component.js";
+import { checkGenerateOptions, type GenerateOptions } from "./options.js";
+import { samplerLabel, type GenerationParameters } from "./parameters.js";
+import { loadImage } from "./png.js";
+import { imageToSample, samplesToImages, type RasterImage, type SampleRange } from "./raster.js";
+import { chooseScheduler, defaultSteps } from "./scheduler-choice.js";
+import { PromptEncoder } from "./text-encoder.js";
+import { loadPromptTokenizer, type PromptTokenizer } from "./tokenizer.js";
+import { UNet } from "./unet.js";
+import { VaeDecoder, VaeEncoder, vaeScaleFactor } from "./vae.js";
+
+/** One denoising step done: step `step` of `totalSteps` (1-based). */
+export interface DenoiseProgress {
+  readonly step: number;
+  readonly totalSteps: number;
+  /** The timestep just visited (training units). */
+  readonly timestep: number;
+  readonly stepMs: number;
+}
+
+export interface GenerationTimings {
+  /** Tokenizing and text encoding (and VAE encoding for img2img). */
+  readonly encodeMs: number;
+  readonly denoiseMs: number;
+  /** VAE decoding and conversion to 8-bit. */
+  readonly decodeMs: number;
+  readonly totalMs: number;
+  /** Denoising steps per second (each step runs the whole batch). */
+  readonly stepsPerSecond: number;
+}
+
+export interface GenerationResult {
+  readonly images: RasterImage[];
+  /** The settings used, for the PNG "parameters" chunk (see formatParameters). */
+  readonly parameters: GenerationParameters;
+  /** The scheduler's diffusers class. */
+  readonly scheduler: string;
+  /** Denoising steps actually run (fewer than `parameters.steps` for img2img). */
+  readonly denoisingSteps: number;
+  readonly timings: GenerationTimings;
+  /** Things the caller should tell the user (ignored prompt, truncated prompt). */
+  readonly warnings: string[];
+}
+
+/** Options after defaults, checked against the model. */
+export interface ResolvedOptions {
+  readonly prompt: string;
+  readonly negativePrompt: string;
+  readonly steps: number;
+  readonly schedulerName: string | undefined;
+  readonly karras: boolean | undefined;
+  /** undefined for unconditional models. */
+  readonly guidanceScale: number | undefined;
+  readonly seed: number;
+  readonly width: number;
+  readonly height: number;
+  readonly numImages: number;
+  readonly initImage: GenerateOptions["initImage"];
+  readonly strength: number | undefined;
+}
+
+/**
+ * A diffusion model folder, loaded: pixel-space (unconditional or text-conditioned) or latent
+ * (ONNX Stable Diffusion). Runs text encoding → denoising on core's step loop → decoding.
+ */
+export class DiffusionPipeline {
+  private constructor(
+    readonly files: ModelFiles,
+    private readonly unet: UNet,
+    private readonly tokenizer: PromptTokenizer | undefined,
+    private readonly textEncoder: PromptEncoder | undefined,
+    private readonly vaeDecoder: VaeDecoder | undefined,
+    private readonly vaeEncoder: VaeEncoder | undefined,
+  ) {}
+
+  /** Loads a model folder. RiffErrors name `--model` for folder problems. */
+  static async load(dir: string, options: LoadOptions = {}): Promise<DiffusionPipeline> {
+    const files = inspectModel(dir);
+    const opened: { dispose(): Promise<void> }[] = [];
+    try {
+      const unet = await UNet.load(files.unet.path, files.unet.config, options);
+      opened.push(unet);
+      let tokenizer: PromptTokenizer | undefined;
+      let textEncoder: PromptEncoder | undefined;
+      if (files.textEncoder && files.tokenizerDir) {
+        textEncoder = await PromptEncoder.load(files.textEncoder.path, files.textEncoder.config, options);
+        opened.push(textEncoder);
+        tokenizer = loadPromptTokenizer(files.tokenizerDir, textEncoder.length);
+        if (!unet.conditioned) throw new RiffError(`${files.unet.path}: the model has a text encoder but the unet takes no encoder_hidden_states`);
+      } else if (unet.conditioned) {
+        throw new RiffError(`${files.dir}: the unet needs encoder_hidden_states but the folder has no text_encoder/`, "--model");
+      }
+      let vaeDecoder: VaeDecoder | undefined;
+      let vaeEncoder: VaeEncoder | undefined;
+      if (files.vaeDecoder) {
+        vaeDecoder = await VaeDecoder.load(files.vaeDecoder.path, files.vaeDecoder.config, options);
+        opened.push(vaeDecoder);
+      }
+      if (files.vaeEncoder) {
+        vaeEncoder = await VaeEncoder.load(files.vaeEncoder.path, files.vaeEncoder.config, options);
+        opened.push(vaeEncoder);
+      }
+      return new DiffusionPipeline(files, unet, tokenizer, textEncoder, vaeDecoder, vaeEncoder);
+    } catch (error) {
+      for (const o of opened) await o.dispose();
+      throw error;
+    }
+  }
+
+  get kind(): ModelKind {
+    return this.files.kind;
+  }
+
+  get name(): string {
+    return this.files.name;
+  }
+
+  /** Pixels per unet cell: the VAE factor (8 for SD) for latent models, 1 for pixel models. */
+  get scaleFactor(): number {
+    return this.files.vaeDecoder ? vaeScaleFactor(this.files.vaeDecoder.config) : 1;
+  }
+
+  /** The value range of the model's pixels (unet/config.json sample_range for pixel models). */
+  get sampleRange(): SampleRange {
+    if (this.kind === "latent") return [-1, 1];
+    const r = this.files.unet.config.sample_range;
+    if (Array.isArray(r) && r.length === 2 && typeof r[0] === "number" && typeof r[1] === "number" && r[1] > r[0]) return [r[0], r[1]];
+    return [-1, 1];
+  }
+
+  /** Default image size: the unet's fixed size or sample_size, times the VAE factor. */
+  get defaultSize(): { width: number; height: number } {
+    const f = this.scaleFactor;
+    if (this.unet.fixedSize) return { width: this.unet.fixedSize.width * f, height: this.unet.fixedSize.height * f };
+    const s = this.unet.sampleSize ?? (this.kind === "latent" ? 64 : 32);
+    return { width: s * f, height: s * f };
+  }
+
+  /** Fills defaults and checks every option against this model, without running anything. */
+  resolve(options: GenerateOptions = {}): ResolvedOptions {
+    checkGenerateOptions(options);
+    const conditioned = this.textEncoder !== undefined;
+    const scheduler = chooseScheduler(this.files.scheduler, options.scheduler, options.karras);
+    const steps = options.steps ?? defaultSteps(scheduler);
+    scheduler.setTimesteps(steps); // validates steps against num_train_timesteps
+    const size = this.defaultSize;
+    const width = options.width ?? size.width;
+    const height = options.height ?? size.height;
+    const f = this.scaleFactor;
+    for (const [option, value, fixed] of [
+      ["width", width, this.unet.fixedSize?.width],
+      ["height", height, this.unet.fixedSize?.height],
+    ] as const) {
+      if (value % f !== 0) throw new RiffError(`${option} must be a multiple of ${f} for this latent model, got ${value}`, option);
+      if (fixed !== undefined && value !== fixed * f) {
+        throw new RiffError(`${option} must be ${fixed * f}: ${this.name} makes ${size.width}x${size.height} images only, got ${value}`, option);
+      }
+    }
+    let strength: number | undefined;
+    if (options.initImage !== undefined) {
+      if (this.kind === "latent" && !this.vaeEncoder) {
+        throw new RiffError(`initImage needs a vae_encoder/, which ${this.name} lacks`, "initImage");
+      }
+      strength = options.strength ?? 0.8;
+      if (Math.floor(steps * strength) < 1) {
+        throw new RiffError(`strength ${strength} with ${steps} steps leaves no denoising step; raise strength or steps`, "strength");
+      }
+    }
+    return {
+      prompt: options.prompt ?? "",
+      negativePrompt: options.negativePrompt ?? "",
+      steps,
+      schedulerName: options.scheduler,
+      karras: options.karras,
+      guidanceScale: conditioned ? (options.guidanceScale ?? (this.kind === "latent" ? 7.5 : 4)) : undefined,
+      seed: options.seed ?? 0,
+      width,
+      height,
+      numImages: options.numImages ?? 1,
+      initImage: options.initImage,
+      strength,
+    };
+  }
+
+  /** Conditioning for the unet: [2n, L, D] (unconditional rows first) with guidance, else [n, L, D]. */
+  private async encodePrompts(r: ResolvedOptions, guided: boolean, warnings: string[]): Promise<Tensor | undefined> {
+    const tokenizer = this.tokenizer;
+    const encoder = this.textEncoder;
+    if (!tokenizer || !encoder) {
+      if (r.prompt.trim() !== "") warnings.push(`${this.name} is an unconditional model: the prompt is ignored`);
+      return undefined;
+    }
+    const cond = tokenizer.encode(r.prompt);
+    if (cond.truncated) warnings.push(`the prompt is longer than ${tokenizer.length} tokens and was truncated`);
+    const rows = [];
+    if (guided) {
+      const uncond = tokenizer.encode(r.negativePrompt);
+      if (uncond.truncated) warnings.push(`the negative prompt is longer than ${tokenizer.length} tokens and was truncated`);
+      const both = await encoder.encode([uncond, cond]);
+      const item = both.data.length / 2;
+      for (let i = 0; i < r.numImages; i++) rows.push(both.data.subarray(0, item));
+      for (let i = 0; i < r.numImages; i++) rows.push(both.data.subarray(item));
+      return stack(rows, both.dims);
+    }
+    const c = await encoder.encode([cond]);
+    for (let i = 0; i < r.numImages; i++) rows.push(c.data);
+    return stack(rows, c.dims);
+  }
+
+  /** img2img: the init image in model space (pixels, or VAE latents), repeated n times. */
+  private async initSample(r: ResolvedOptions, dims: readonly [number, number, number, number], rng: Rng): Promise<Float32Array> {
+    const [n, c] = dims;
+    const source = r.initImage!;
+    const channels = this.kind === "latent" ? 3 : c;
+    if (channels !== 1 && channels !== 3) throw new RiffError(`initImage: ${this.name} works on ${channels}-channel samples, not images`, "initImage");
+    const image = await loadImage(source, { width: r.width, height: r.height, channels }, "initImage");
+    if (this.kind !== "latent") return repeat(imageToSample(image, this.sampleRange), n);
+    const pixels = imageToSample(image, [-1, 1]);
+    const latents = await this.vaeEncoder!.encode(pixels, [1, 3, r.height, r.width], c, rng);
+    return repeat(latents.data, n);
+  }
+
+  /**
+   * Generates images, yielding one {@link DenoiseProgress} per denoising step; the generator's
+   * return value is the result. The same options (seed included) give the same bytes.
+   */
+  async *generate(options: GenerateOptions = {}): AsyncGenerator<DenoiseProgress, GenerationResult> {
+    const start = performance.now();
+    const r = this.resolve(options);
+    const warnings: string[] = [];
+    const scheduler = chooseScheduler(this.files.scheduler, r.schedulerName, r.karras);
+    scheduler.setTimesteps(r.steps);
+    const guided = r.guidanceScale !== undefined && r.guidanceScale > 1;
+    const f = this.scaleFactor;
+    const dims = [r.numImages, this.unet.channels, r.height / f, r.width / f] as const;
+    const size = dims[0] * dims[1] * dims[2] * dims[3];
+    const rng = new Rng(r.seed);
+
+    const context = await this.encodePrompts(r, guided, warnings);
+    // The starting noise comes first from the seed's stream, so it does not depend on img2img.
+    const noise = rng.normalArray(size);
+    let timesteps: Float64Array = scheduler.timesteps;
+    let sample: Float32Array;
+    if (r.initImage !== undefined && r.strength !== undefined) {
+      const initSteps = Math.min(Math.floor(r.steps * r.strength), r.steps);
+      timesteps = timesteps.slice(r.steps - initSteps);
+      const init = await this.initSample(r, dims, rng.fork(1));
+      sample = scheduler.addNoise(init, noise, timesteps[0]!);
+    } else {
+      const sigma = scheduler.initNoiseSigma;
+      sample = sigma === 1 ? noise : noise.map((v) => v * sigma);
+    }
+    const encoded = performance.now();
+
+    const model = denoiseModel({
+      unet: this.unet,
+      scheduler,
+      timesteps,
+      dims,
+      context,
+      guidanceScale: guided ? r.guidanceScale : undefined,
+    });
+    const loop = runSteps<DenoiseState, Float32Array, Float32Array>(model, { sample }, { rng, signal: options.signal });
+    let state: DenoiseState = { sample };
+    for (;;) {
+      const next = await loop.next();
+      if (next.done) {
+        if (next.value.stopReason === "aborted") throw new RiffError("image generation was aborted");
+        state = next.value.state;
+        break;
+      }
+      const e = next.value;
+      yield { step: e.step + 1, totalSteps: timesteps.length, timestep: timesteps[e.step]!, stepMs: e.stepMs };
+    }
+    const denoised = performance.now();
+
+    let images: RasterImage[];
+    if (this.vaeDecoder) {
+      const decoded = await this.vaeDecoder.decode(state.sample, dims);
+      images = samplesToImages(decoded.data, decoded.dims, [-1, 1]);
+    } else {
+      images = samplesToImages(state.sample, dims, this.sampleRange);
+    }
+    const end = performance.now();
+    const denoiseMs = denoised - encoded;
+    return {
+      images,
+      parameters: {
+        prompt: r.prompt,
+        negativePrompt: this.textEncoder ? r.negativePrompt : undefined,
+        steps: r.steps,
+        sampler: samplerLabel(scheduler.className, scheduler.config.use_karras_sigmas === true),
+        guidanceScale: r.guidanceScale,
+        seed: r.seed,
+        width: r.width,
+        height: r.height,
+        model: this.name,
+        strength: r.strength,
+      },
+      scheduler: scheduler.className,
+      denoisingSteps: timesteps.length,
+      timings: {
+        encodeMs: encoded - start,
+        denoiseMs,
+        decodeMs: end - denoised,
+        totalMs: end - start,
+        stepsPerSecond: denoiseMs > 0 ? (timesteps.length * 1000) / denoiseMs : 0,
+      },
+      warnings,
+    };
+  }
+
+  /** {@link generate} to the end, reporting progress to `onProgress`. */
+  async run(options: GenerateOptions = {}, onProgress?: (p: DenoiseProgress) => void): Promise<GenerationResult> {
+    const it = this.generate(options);
+    for (;;) {
+      const next = await it.next();
+      if (next.done) return next.value;
+      onProgress?.(next.value);
+    }
+  }
+
+  async dispose(): Promise<void> {
+    await this.unet.dispose();
+    await this.textEncoder?.dispose();
+    await this.vaeDecoder?.dispose();
+    await this.vaeEncoder?.dispose();
+  }
+}
+
+function stack(rows: readonly Float32Array[], itemDims: readonly number[]): Tensor {
+  const item = rows[0]?.length ?? 0;
+  const data = new Float32Array(rows.length * item);
+  rows.forEach((r, i) => data.set(r, i * item));
+  return { data, dims: [rows.length, itemDims[1] ?? 0, itemDims[2] ?? 0] };
+}
+
+function repeat(item: Float32Array, n: number): Float32Array {
+  const out = new Float32Array(item.length * n);
+  for (let i = 0; i < n; i++) out.set(item, i * item.length);
+  return out;
+}
+
