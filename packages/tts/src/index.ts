@@ -39,3 +39,8 @@ export { resolvePiperFiles, loadPiperConfig, parsePiperConfig, type PiperConfig,
 export { speak, hasSpeakableText, type SpeakOptions, type SpeechChunk, type SpeakSummary, type DropReport } from "./speak.js";
 export { speakToFile, type SpeakToFileOptions, type SpeakToFileResult } from "./speak-to-file.js";
 export { loadVoice, type LoadVoiceOptions } from "./load-voice.js";
+export { ArMelVoice, type ArMelLoadOptions, type MelResult } from "./ar-mel/voice.js";
+export { loadArMelConfig, AR_MEL_MODEL_TYPE, type ArMelConfig } from "./ar-mel/config.js";
+export { clausesToSymbols, symbolsToIds, durationsFromLog } from "./ar-mel/tokens.js";
+export { MelStepModel, type MelLoopState, type MelPrediction, type MelChoice, type DecoderStep, type MelStepModelOptions } from "./ar-mel/step-model.js";
+export { GriffinLimVocoder, type GriffinLimVocoderConfig } from "./ar-mel/vocoder.js";

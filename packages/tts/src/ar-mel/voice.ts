@@ -1,21 +1,145 @@
-import { RiffError } from "@riff/core";
+import { RiffError, checkNumber, runToEnd, type Rng } from "@riff/core";
+import { OnnxSession, float32, int64, floatData } from "@riff/onnx";
+import { espeakPhonemize, type PhonemizeFunction } from "../text/phonemize.js";
 import type { EncodedSentence, SynthesisOptions, Voice } from "../voice.js";
+import { loadArMelConfig, type ArMelConfig } from "./config.js";
+import { clausesToSymbols, durationsFromLog, symbolsToIds } from "./tokens.js";
+import { MelStepModel, type DecoderStep } from "./step-model.js";
+import { GriffinLimVocoder } from "./vocoder.js";
 
-/** riff's autoregressive mel voice (placeholder until the voice format is fixed). */
+export interface ArMelLoadOptions {
+  readonly threads?: number;
+  /** Overrides voice.json's inference.noise_scale (0: deterministic frames). */
+  readonly noiseScale?: number;
+}
+
+export interface MelResult {
+  /** Frame-major log-mel (frames × nMels). */
+  readonly mel: Float32Array;
+  readonly frames: number;
+  readonly durations: Int32Array;
+  readonly logDurations: Float32Array;
+}
+
+/**
+ * riff's autoregressive mel voice (model_type "riff-ar-mel", the embedded slt-voice): an encoder
+ * (phoneme ids → encodings + log durations), a one-frame decoder run on the core step loop, and a
+ * Griffin–Lim vocoder. voice.json describes every step; this follows its runtime_algorithm.
+ */
 export class ArMelVoice implements Voice {
   readonly kind = "riff-ar-mel";
-  readonly path = "";
-  readonly sampleRate = 22050;
-  readonly speakers = new Map<string, number>();
+  readonly path: string;
+  readonly config: ArMelConfig;
+  readonly speakers: ReadonlyMap<string, number> = new Map();
   readonly numSpeakers = 1;
-  static async load(path: string, _options: { threads?: number } = {}): Promise<ArMelVoice> {
-    throw new RiffError(`${path}: voice.json voices are not supported yet`);
+  private readonly encoder: OnnxSession;
+  private readonly decoder: OnnxSession;
+  private readonly vocoder: GriffinLimVocoder;
+
+  private constructor(path: string, config: ArMelConfig, encoder: OnnxSession, decoder: OnnxSession) {
+    this.path = path;
+    this.config = config;
+    this.encoder = encoder;
+    this.decoder = decoder;
+    this.vocoder = new GriffinLimVocoder({
+      filterbank: config.filterbank,
+      nFft: config.nFft,
+      hop: config.hop,
+      winLength: config.winLength,
+      iterations: config.griffinLim.iterations,
+      momentum: config.griffinLim.momentum,
+    });
   }
-  async encode(_sentence: string): Promise<EncodedSentence> {
-    throw new Error("unreachable");
+
+  static async load(folder: string, options: ArMelLoadOptions = {}): Promise<ArMelVoice> {
+    const loaded = loadArMelConfig(folder);
+    const noiseScale = options.noiseScale ?? loaded.noiseScale;
+    checkNumber("noiseScale", noiseScale, { min: 0 });
+    const config = { ...loaded, noiseScale };
+    const threads = options.threads !== undefined ? { threads: options.threads } : {};
+    const encoder = await OnnxSession.load(config.encoderFile, {
+      role: "voice encoder",
+      requiredInputs: ["phoneme_ids"],
+      requiredOutputs: ["encodings", "log_durations"],
+      ...threads,
+    });
+    let decoder: OnnxSession;
+    try {
+      decoder = await OnnxSession.load(config.decoderFile, {
+        role: "voice decoder",
+        requiredInputs: ["prev_frame", "condition", "state"],
+        requiredOutputs: ["frame", "next_state"],
+        ...threads,
+      });
+    } catch (error) {
+      await encoder.dispose();
+      throw error;
+    }
+    return new ArMelVoice(folder, config, encoder, decoder);
   }
-  async synthesize(_ids: readonly number[], _options: SynthesisOptions): Promise<Float32Array> {
-    throw new Error("unreachable");
+
+  get sampleRate(): number {
+    return this.config.sampleRate;
   }
-  async dispose(): Promise<void> {}
+
+  /** espeak's clauses for the sentence → ['^', clause, ',', ' ', clause, …, '.', '$'] → ids. */
+  async encode(sentence: string, phonemize: PhonemizeFunction = espeakPhonemize): Promise<EncodedSentence> {
+    const clauses = (await phonemize(sentence, this.config.language))
+      .map((clause) => clause.replace(/\([a-z]{2,3}(?:-[a-z0-9]+)*\)/gi, "").trim())
+      .filter((clause) => clause.length > 0);
+    if (clauses.length === 0) return { phonemes: "", ids: [], missing: [] };
+    const symbols = clausesToSymbols(clauses);
+    const { ids, missing } = symbolsToIds(symbols, this.config.phonemeIdMap);
+    return { phonemes: clauses.join(", "), ids, missing };
+  }
+
+  /** Phoneme ids → log-mel frames, by the encoder and the step loop. */
+  async melSpectrogram(ids: readonly number[], options: { speed?: number; rng: Rng; signal?: AbortSignal }): Promise<MelResult> {
+    const speed = checkNumber("--speed", options.speed ?? 1, { min: 0.1, max: 10 });
+    if (ids.length === 0) throw new RiffError("no phonemes to speak");
+    const { encodingDim, nMels, stateShape } = this.config;
+    const encoded = await this.encoder.run({ phoneme_ids: int64(ids, [1, ids.length]) }, ["encodings", "log_durations"]);
+    const encodings = floatData(encoded.encodings!);
+    const logDurations = Float32Array.from(floatData(encoded.log_durations!));
+    if (encodings.length !== ids.length * encodingDim) {
+      throw new RiffError(`${this.config.encoderFile}: encodings hold ${encodings.length} values, expected ${ids.length}×${encodingDim}`);
+    }
+    const durations = durationsFromLog(logDurations, this.config.lengthScale / speed);
+    const stateSize = stateShape.reduce((a, b) => a * b, 1);
+    const decoder: DecoderStep = async (prevFrame, condition, state) => {
+      const out = await this.decoder.run(
+        {
+          prev_frame: float32(prevFrame, [1, nMels]),
+          condition: float32(condition, [1, encodingDim + 2]),
+          state: float32(state, stateShape),
+        },
+        ["frame", "next_state"],
+      );
+      return { frame: floatData(out.frame!), nextState: floatData(out.next_state!) };
+    };
+    const model = new MelStepModel({ decoder, encodings, encodingDim, durations, nMels, noiseScale: this.config.noiseScale });
+    const initial = model.initialState(this.config.initialPrevFrame, stateSize);
+    const result = await runToEnd(model, initial, {
+      rng: options.rng,
+      maxSteps: model.totalSteps,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    if (result.stopReason === "aborted") throw new RiffError("speech synthesis was aborted");
+    return { mel: result.state.mel, frames: result.state.frames, durations, logDurations };
+  }
+
+  async synthesize(ids: readonly number[], options: SynthesisOptions): Promise<Float32Array> {
+    // Separate streams for the decoder's noise and the vocoder's initial phases.
+    const { mel, frames } = await this.melSpectrogram(ids, {
+      rng: options.rng.fork(1),
+      ...(options.speed !== undefined ? { speed: options.speed } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    return this.vocoder.vocode(mel, frames, options.rng.fork(2));
+  }
+
+  async dispose(): Promise<void> {
+    await this.encoder.dispose();
+    await this.decoder.dispose();
+  }
 }

@@ -1,0 +1,136 @@
+import { readFileSync, existsSync } from "node:fs";
+import { join } from "node:path";
+import { RiffError } from "@riff/core";
+import type { PhonemeIdMap } from "../text/phoneme-ids.js";
+import { type MelFilterbank } from "../dsp/mel.js";
+
+/** What riff reads from a riff-ar-mel voice.json (see the voice's README for the full format). */
+export interface ArMelConfig {
+  readonly folder: string;
+  readonly sampleRate: number;
+  readonly nFft: number;
+  readonly hop: number;
+  readonly winLength: number;
+  readonly nMels: number;
+  readonly filterbank: MelFilterbank;
+  readonly griffinLim: { readonly iterations: number; readonly momentum: number };
+  readonly phonemeIdMap: PhonemeIdMap;
+  readonly language: string;
+  readonly noiseScale: number;
+  readonly lengthScale: number;
+  readonly encoderFile: string;
+  readonly decoderFile: string;
+  /** [layers, 1, hidden] */
+  readonly stateShape: readonly number[];
+  readonly encodingDim: number;
+  readonly conditionDim: number;
+  /** Every value of the first fed-back frame (ln of the log clamp: digital silence). */
+  readonly initialPrevFrame: number;
+}
+
+export const AR_MEL_MODEL_TYPE = "riff-ar-mel";
+
+export function loadArMelConfig(folder: string): ArMelConfig {
+  const path = join(folder, "voice.json");
+  const json = readJson(path);
+  const bad = (field: string, why: string): never => {
+    throw new RiffError(`${path}: ${field} ${why}`);
+  };
+  if (!isRecord(json)) return bad("the file", "must hold a JSON object");
+  if (json.model_type !== AR_MEL_MODEL_TYPE) bad("model_type", `must be "${AR_MEL_MODEL_TYPE}", got ${JSON.stringify(json.model_type)}`);
+  const audio = record(json.audio, "audio", bad);
+  const decoder = record(json.decoder, "decoder", bad);
+  const io = record(json.io, "io", bad);
+  const vocoder = isRecord(audio.vocoder) ? audio.vocoder : {};
+  const inference = isRecord(json.inference) ? json.inference : {};
+  const source = isRecord(json.phoneme_source) ? json.phoneme_source : {};
+  const int = (obj: Record<string, unknown>, key: string, where: string): number => {
+    const v = obj[key];
+    if (typeof v !== "number" || !Number.isInteger(v) || v <= 0) bad(`${where}.${key}`, "must be a positive integer");
+    return v as number;
+  };
+  const num = (obj: Record<string, unknown>, key: string, where: string, fallback?: number): number => {
+    const v = obj[key] ?? fallback;
+    if (typeof v !== "number" || !Number.isFinite(v)) bad(`${where}.${key}`, "must be a number");
+    return v as number;
+  };
+  const file = (which: "encoder" | "decoder"): string => {
+    const entry = isRecord(io[which]) ? (io[which] as Record<string, unknown>) : bad(`io.${which}`, "is missing");
+    const name = typeof entry.file === "string" ? entry.file : `${which}.onnx`;
+    return join(folder, name);
+  };
+  const mapJson = record(json.phoneme_id_map, "phoneme_id_map", bad);
+  const phonemeIdMap: Record<string, number[]> = {};
+  for (const [symbol, ids] of Object.entries(mapJson)) {
+    if (!Array.isArray(ids) || ids.length === 0 || !ids.every((id) => Number.isInteger(id) && id >= 0)) {
+      bad(`phoneme_id_map["${symbol}"]`, "must be a non-empty list of non-negative integers");
+    }
+    phonemeIdMap[symbol] = ids as number[];
+  }
+  for (const symbol of ["^", "$", ",", " ", "."]) if (!(symbol in phonemeIdMap)) bad("phoneme_id_map", `lacks "${symbol}"`);
+  const stateShape = decoder.state_shape;
+  if (!Array.isArray(stateShape) || !stateShape.every((d) => Number.isInteger(d) && d > 0)) {
+    bad("decoder.state_shape", "must be a list of positive integers");
+  }
+  const nFft = int(audio, "n_fft", "audio");
+  const nMels = int(audio, "n_mels", "audio");
+  const filtersFile = join(folder, typeof audio.mel_filters_file === "string" ? audio.mel_filters_file : "mel_filters.json");
+  const encodingDim = int(decoder, "encoding_dim", "decoder");
+  const conditionDim = int(decoder, "condition_dim", "decoder");
+  if (conditionDim !== encodingDim + 2) bad("decoder.condition_dim", `must be encoding_dim + 2 (${encodingDim + 2})`);
+  if (int(decoder, "n_mels", "decoder") !== nMels) bad("decoder.n_mels", `must equal audio.n_mels (${nMels})`);
+  return {
+    folder,
+    sampleRate: int(audio, "sample_rate", "audio"),
+    nFft,
+    hop: int(audio, "hop_length", "audio"),
+    winLength: typeof audio.win_length === "number" ? int(audio, "win_length", "audio") : nFft,
+    nMels,
+    filterbank: loadFilterbank(filtersFile, nMels, nFft / 2 + 1),
+    griffinLim: { iterations: int(vocoder, "iterations", "audio.vocoder"), momentum: num(vocoder, "momentum", "audio.vocoder", 0.99) },
+    phonemeIdMap,
+    language: typeof source.language === "string" ? source.language : "en-us",
+    noiseScale: num(inference, "noise_scale", "inference", 0),
+    lengthScale: num(inference, "length_scale", "inference", 1),
+    encoderFile: file("encoder"),
+    decoderFile: file("decoder"),
+    stateShape: stateShape as number[],
+    encodingDim,
+    conditionDim,
+    initialPrevFrame: num(decoder, "initial_prev_frame", "decoder"),
+  };
+}
+
+/** mel_filters.json: {"shape": [n_mels, n_fft/2+1], "data": [row-major floats]}. */
+function loadFilterbank(path: string, nMels: number, nFreqs: number): MelFilterbank {
+  const json = readJson(path);
+  if (!isRecord(json) || !Array.isArray(json.shape) || !Array.isArray(json.data)) {
+    throw new RiffError(`${path}: expected {"shape": [n_mels, n_freqs], "data": [...]}`);
+  }
+  const [rows, cols] = json.shape as unknown[];
+  if (rows !== nMels || cols !== nFreqs) {
+    throw new RiffError(`${path}: shape [${String(rows)}, ${String(cols)}] does not match n_mels ${nMels} × n_fft/2+1 ${nFreqs}`);
+  }
+  const data = json.data as unknown[];
+  if (data.length !== nMels * nFreqs || !data.every((v) => typeof v === "number" && Number.isFinite(v))) {
+    throw new RiffError(`${path}: data must hold ${nMels * nFreqs} finite numbers`);
+  }
+  return { nMels, nFreqs, weights: Float32Array.from(data as number[]) };
+}
+
+function readJson(path: string): unknown {
+  if (!existsSync(path)) throw new RiffError(`voice file not found: ${path}`, "--voice");
+  try {
+    return JSON.parse(readFileSync(path, "utf8"));
+  } catch (error) {
+    throw new RiffError(`${path} is not valid JSON: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+function record(value: unknown, field: string, bad: (field: string, why: string) => never): Record<string, unknown> {
+  return isRecord(value) ? value : bad(field, "is missing");
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
