@@ -26,6 +26,14 @@ export interface SessionOptions {
   readonly role?: string;
 }
 
+/** Cumulative counters of {@link OnnxSession.run} calls, for benchmarks and profiling. */
+export interface SessionStats {
+  /** Completed runs. */
+  readonly runs: number;
+  /** Wall milliseconds spent awaiting onnxruntime's `run` (feeds in, outputs back), summed. */
+  readonly runMs: number;
+}
+
 export type OrtTensor = ort.Tensor;
 export type Feeds = Record<string, ort.Tensor>;
 
@@ -35,6 +43,8 @@ export class OnnxSession {
   readonly inputs: readonly ValueInfo[];
   readonly outputs: readonly ValueInfo[];
   private session: ort.InferenceSession | undefined;
+  private runCount = 0;
+  private runTotalMs = 0;
 
   private constructor(path: string, session: ort.InferenceSession) {
     this.path = path;
@@ -95,8 +105,19 @@ export class OnnxSession {
   async run(feeds: Feeds, fetches?: readonly string[]): Promise<Record<string, ort.Tensor>> {
     const session = this.session;
     if (session === undefined) throw new RiffError(`${this.path}: the session was disposed`);
+    const start = performance.now();
     const result = fetches ? await session.run(feeds, fetches as string[]) : await session.run(feeds);
+    this.runTotalMs += performance.now() - start;
+    this.runCount++;
     return result as Record<string, ort.Tensor>;
+  }
+
+  /**
+   * How many runs completed and the time spent inside them, since the session was loaded. A
+   * snapshot: take one before and one after the work to measure, and subtract.
+   */
+  get stats(): SessionStats {
+    return { runs: this.runCount, runMs: this.runTotalMs };
   }
 
   /** A readable list of the model's inputs and outputs. */

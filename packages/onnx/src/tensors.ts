@@ -5,6 +5,11 @@ export function float32(data: Float32Array, dims: readonly number[]): ort.Tensor
   return new ort.Tensor("float32", data, dims);
 }
 
+/** A float16 tensor from raw IEEE half-precision bits (one Uint16 per element). */
+export function float16(data: Uint16Array, dims: readonly number[]): ort.Tensor {
+  return new ort.Tensor("float16", data, dims);
+}
+
 export function int64(data: BigInt64Array | readonly number[], dims: readonly number[]): ort.Tensor {
   const values = data instanceof BigInt64Array ? data : BigInt64Array.from(data, (v) => BigInt(v));
   return new ort.Tensor("int64", values, dims);

@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { RiffError } from "@riff/core";
-import { OnnxSession, float32, int64, floatData } from "@riff/onnx";
+import { OnnxSession, float16, float32, int64, floatData, dimsOf } from "@riff/onnx";
 
 const fixture = (name: string): string => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
 
@@ -69,4 +69,39 @@ test("thread count is passed through", async () => {
   const out = await session.run({ x: float32(new Float32Array(3), [1, 3]), ids: int64([1], [1]) });
   assert.deepEqual(Array.from(floatData(out.y!)), [1, 2, 3]);
   await session.dispose();
+});
+
+test("stats count the runs and the time spent inside them", async () => {
+  const session = await OnnxSession.load(fixture("affine.onnx"));
+  try {
+    assert.deepEqual(session.stats, { runs: 0, runMs: 0 });
+    const feeds = { x: float32(new Float32Array(3), [1, 3]), ids: int64([1], [1]) };
+    const before = performance.now();
+    await session.run(feeds);
+    await session.run(feeds, ["y"]);
+    const elapsed = performance.now() - before;
+    const { runs, runMs } = session.stats;
+    assert.equal(runs, 2);
+    assert.ok(runMs > 0 && runMs <= elapsed, `runMs ${runMs} should be in (0, ${elapsed}]`);
+    // A snapshot, not a live view.
+    const snapshot = session.stats;
+    await session.run(feeds);
+    assert.equal(snapshot.runs, 2);
+    assert.equal(session.stats.runs, 3);
+    // A failed run is not counted.
+    await assert.rejects(session.run({}));
+    assert.equal(session.stats.runs, 3);
+  } finally {
+    await session.dispose();
+  }
+});
+
+test("float16 builds a half-precision tensor from raw bits", () => {
+  // 1, -2, 0.5, 65504 (largest half), 2^-24 (smallest subnormal), -0
+  const bits = Uint16Array.from([0x3c00, 0xc000, 0x3800, 0x7bff, 0x0001, 0x8000]);
+  const t = float16(bits, [2, 3]);
+  assert.equal(t.type, "float16");
+  assert.deepEqual(dimsOf(t), [2, 3]);
+  assert.deepEqual(Array.from(floatData(t)), [1, -2, 0.5, 65504, 2 ** -24, -0]);
+  assert.throws(() => float16(bits, [4]), /size|length|match/i);
 });

@@ -1,5 +1,5 @@
 import { RiffError } from "@riff/core";
-import { OnnxSession, bool, dimsOf, floatData, int64, integers, type ExecutionProvider, type OrtTensor, type ValueInfo } from "@riff/onnx";
+import { OnnxSession, bool, dimsOf, floatData, int64, integers, type ExecutionProvider, type OrtTensor, type SessionStats, type ValueInfo } from "@riff/onnx";
 import { KvCache, type KvLayerIO, type KvLayout } from "./kv-cache.js";
 import type { ModelConfig } from "./model-folder.js";
 
@@ -128,6 +128,12 @@ export class Decoder {
       }
     }
     return { logits, vocab, cache: KvCache.fromOutputs(this.layout, outputs) };
+  }
+
+  /** The session's run counters (see {@link OnnxSession.stats}). */
+  get stats(): SessionStats {
+    if (this.session === undefined) throw new RiffError("the text model was disposed");
+    return this.session.stats;
   }
 
   describe(): string {

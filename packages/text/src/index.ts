@@ -11,3 +11,4 @@ export type { ModelConfig, ModelFolder, TextDtype } from "./model-folder.js";
 export { BeamSearchScorer, BeamHypotheses } from "./beam-scorer.js";
 export type { BeamHypothesis, BeamStep, EarlyStopping } from "./beam-scorer.js";
 export { KvCache } from "./kv-cache.js";
+export type { SessionStats } from "@riff/onnx";

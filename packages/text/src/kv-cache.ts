@@ -1,4 +1,4 @@
-import { float32, type OrtTensor } from "@riff/onnx";
+import { float16, float32, type OrtTensor } from "@riff/onnx";
 
 /** Names and shape facts of one layer's cache, read from the session. */
 export interface KvLayerIO {
@@ -17,17 +17,9 @@ export interface KvLayout {
 }
 
 type KvData = Float32Array | Uint16Array;
-type TensorClass = new (type: "float32" | "float16", data: KvData, dims: readonly number[]) => OrtTensor;
-
-/**
- * @riff/onnx builds float32 tensors only; float16 caches (fp16 exports) need the same class with
- * another element type, which we reach through an instance so that this package never imports
- * onnxruntime-node itself.
- */
-const Tensor = float32(new Float32Array(0), [0]).constructor as TensorClass;
 
 function makeKv(type: KvLayout["type"], data: KvData, dims: readonly number[]): OrtTensor {
-  return type === "float32" ? float32(data as Float32Array, dims) : new Tensor("float16", data, dims);
+  return type === "float32" ? float32(data as Float32Array, dims) : float16(data as Uint16Array, dims);
 }
 
 /**

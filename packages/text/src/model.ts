@@ -7,7 +7,7 @@ import {
   type GenerationOptions,
   type StepEvent,
 } from "@riff/core";
-import type { ExecutionProvider } from "@riff/onnx";
+import type { ExecutionProvider, SessionStats } from "@riff/onnx";
 import { BeamSearchModel } from "./beam-search.js";
 import { applyChatTemplate, type ChatMessage } from "./chat.js";
 import { Decoder } from "./decoder.js";
@@ -197,6 +197,14 @@ export class TextModel implements AsyncDisposable {
         return result;
       },
     };
+  }
+
+  /**
+   * The decoder session's cumulative counters: forward passes run and milliseconds spent inside
+   * onnxruntime. Subtract two snapshots to see how much of a generation was the model itself.
+   */
+  sessionStats(): SessionStats {
+    return this.decoder.stats;
   }
 
   async dispose(): Promise<void> {

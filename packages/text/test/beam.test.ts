@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Rng, logSoftmax, runToEnd } from "@riff/core";
-import { float32 } from "@riff/onnx";
+import { float16, float32 } from "@riff/onnx";
 import { BeamSearchModel } from "../src/beam-search.js";
 import { Decoder, type ForwardInput, type ForwardOutput } from "../src/decoder.js";
 import { KvCache, type KvLayout } from "../src/kv-cache.js";
@@ -214,4 +214,24 @@ test("stories260K: beam search with num_beams = vocabulary finds the exhaustive 
   } finally {
     await decoder.dispose();
   }
+});
+
+test("KvCache: a float16 cache (fp16 exports) starts empty as float16 and gathers rows bit-exactly", () => {
+  const layout: KvLayout = {
+    layers: [{ keyInput: "past_key_values.0.key", valueInput: "past_key_values.0.value", keyOutput: "present.0.key", valueOutput: "present.0.value" }],
+    heads: 1,
+    headDim: 2,
+    type: "float16",
+  };
+  const feeds: Record<string, ReturnType<typeof float16>> = {};
+  KvCache.empty(layout, 2).addFeeds(feeds);
+  assert.equal(feeds["past_key_values.0.key"]!.type, "float16");
+  assert.deepEqual(feeds["past_key_values.0.key"]!.dims, [2, 1, 0, 2]);
+  // [batch 3, heads 1, past 1, head_dim 2]
+  const t = float16(Uint16Array.from([0x3c00, 0x4000, 0x4200, 0x4400, 0x4500, 0x4600]), [3, 1, 1, 2]);
+  const cache = KvCache.fromOutputs(layout, { "present.0.key": t, "present.0.value": t });
+  const gathered = cache.gather([2, 0]);
+  assert.equal(gathered.batch, 2);
+  assert.ok(gathered.data(0, "key") instanceof Uint16Array);
+  assert.deepEqual(Array.from(gathered.data(0, "key")), [0x4500, 0x4600, 0x3c00, 0x4000]);
 });

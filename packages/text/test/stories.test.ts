@@ -204,3 +204,15 @@ test("stories260K: dispose() frees the session; later calls fail clearly", async
   await assert.rejects(local.generate("Once"), /disposed/);
   await local.dispose(); // twice is fine
 });
+
+test("stories260K: sessionStats counts one decoder run per step and the time inside them", async (t) => {
+  const m = need(t);
+  if (!m) return;
+  const before = m.sessionStats();
+  const result = await m.generate("Once upon a time", { maxNewTokens: 10, doSample: false });
+  const after = m.sessionStats();
+  assert.equal(result.tokenCount, 10);
+  assert.equal(after.runs - before.runs, 10); // the prefill and 9 single-token steps
+  const runMs = after.runMs - before.runMs;
+  assert.ok(runMs > 0 && runMs <= result.totalMs, `runMs ${runMs} should be in (0, ${result.totalMs}]`);
+});

@@ -1,0 +1,230 @@
+/**
+ * Text: riff against @huggingface/transformers on the same model, prompt and onnxruntime-node,
+ * measured side by side in one process with alternating repetitions (the order rotates every
+ * repetition), so that load from other jobs falls on both alike. Reports medians.
+ *
+ * Figures:
+ * - riff ÷ transformers tokens/s: wall time of prompt text → N new tokens → text, the same for
+ *   both (tokenize, generate, detokenize); decode-only tokens/s and prefill ms for each too.
+ * - riff's loop overhead: the share of riff's step time (runSteps' stepMs, summed) not spent
+ *   inside onnxruntime's session.run (OnnxSession.stats, through TextModel.sessionStats()).
+ * - 4-beam ÷ greedy wall time for the same N new tokens (min_new_tokens = N keeps both at N).
+ *
+ * Environment: RIFF_BENCH_TEXT_MODEL (model folder, default ../shared/models/stories260K),
+ * RIFF_BENCH_REPS (measured repetitions, default 15), RIFF_BENCH_THREADS (onnxruntime intra-op
+ * threads for both, default 1; "auto" leaves onnxruntime's choice), RIFF_BENCH_TEXT_SECONDS (time
+ * budget of the measured repetitions, default 100: fewer run when the machine is slow, at least 5).
+ */
+import { existsSync } from "node:fs";
+import { basename, dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { loadTextModel, type TextModel } from "@riff/text";
+import { AutoModelForCausalLM, AutoTokenizer, BaseStreamer, env, type PreTrainedModel, type PreTrainedTokenizer, type Tensor, type TextStreamer } from "@huggingface/transformers";
+import { goal, median, round, skipped, spread, type BenchSection } from "./section.js";
+
+const PROMPT = "Once upon a time";
+const NEW_TOKENS = 200;
+const BEAMS = 4;
+const WARMUP = 2;
+const MIN_REPS = 5;
+
+const repoRoot = fileURLToPath(new URL("../", import.meta.url));
+const modelDir = resolve(repoRoot, process.env.RIFF_BENCH_TEXT_MODEL ?? "../shared/models/stories260K");
+
+function positiveInt(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, got "${raw}"`);
+  return n;
+}
+
+interface GreedyRun {
+  readonly wallMs: number;
+  readonly prefillMs: number;
+  readonly decodeTokensPerSecond: number;
+  readonly tokens: readonly number[];
+}
+
+interface RiffGreedyRun extends GreedyRun {
+  /** Summed step time (prefill step + decode steps) and the part inside session.run. */
+  readonly stepMs: number;
+  readonly onnxMs: number;
+  readonly runs: number;
+}
+
+interface BeamRun {
+  readonly wallMs: number;
+  readonly stepMs: number;
+  readonly onnxMs: number;
+}
+
+class Timestamps extends BaseStreamer {
+  readonly times: number[] = [];
+  override put(): void {
+    this.times.push(performance.now());
+  }
+  override end(): void {}
+}
+
+async function riffGreedy(model: TextModel): Promise<RiffGreedyRun> {
+  const before = model.sessionStats();
+  const start = performance.now();
+  const result = await model.generate(PROMPT, { maxNewTokens: NEW_TOKENS, minNewTokens: NEW_TOKENS, doSample: false });
+  const wallMs = performance.now() - start;
+  const after = model.sessionStats();
+  expectLength("riff greedy", result.tokenCount);
+  // tokensPerSecond = decode steps / their summed stepMs (see GenerationResult), so this recovers the sum.
+  const decodeMs = ((NEW_TOKENS - 1) * 1000) / result.tokensPerSecond;
+  return {
+    wallMs,
+    prefillMs: result.prefillMs,
+    decodeTokensPerSecond: result.tokensPerSecond,
+    tokens: result.tokens,
+    stepMs: result.prefillMs + decodeMs,
+    onnxMs: after.runMs - before.runMs,
+    runs: after.runs - before.runs,
+  };
+}
+
+async function riffBeam(model: TextModel): Promise<BeamRun> {
+  const before = model.sessionStats();
+  const start = performance.now();
+  const result = await model.generate(PROMPT, { maxNewTokens: NEW_TOKENS, minNewTokens: NEW_TOKENS, numBeams: BEAMS });
+  const wallMs = performance.now() - start;
+  const after = model.sessionStats();
+  expectLength(`riff ${BEAMS}-beam`, result.tokenCount);
+  return {
+    wallMs,
+    stepMs: result.prefillMs + ((NEW_TOKENS - 1) * 1000) / result.tokensPerSecond,
+    onnxMs: after.runMs - before.runMs,
+  };
+}
+
+async function transformersGreedy(tokenizer: PreTrainedTokenizer, model: PreTrainedModel): Promise<GreedyRun> {
+  const streamer = new Timestamps();
+  const start = performance.now();
+  const inputs = tokenizer(PROMPT);
+  const generateStart = performance.now();
+  const output = (await model.generate({
+    ...inputs,
+    max_new_tokens: NEW_TOKENS,
+    min_new_tokens: NEW_TOKENS,
+    do_sample: false,
+    // generate() takes any BaseStreamer (GenerationFunctionParameters); the merged typing asks for a TextStreamer.
+    streamer: streamer as unknown as TextStreamer,
+  })) as Tensor;
+  const promptLength = (inputs.input_ids as Tensor).dims.at(-1) ?? 0;
+  const tokens = Array.from(output.data as BigInt64Array, Number).slice(promptLength);
+  tokenizer.decode(tokens, { skip_special_tokens: true });
+  const wallMs = performance.now() - start;
+  expectLength("transformers greedy", tokens.length);
+  // put() is called once with the prompt, then once per new token.
+  const [, first, ...rest] = streamer.times;
+  const last = rest.at(-1);
+  if (first === undefined || last === undefined || streamer.times.length !== NEW_TOKENS + 1) {
+    throw new Error(`transformers streamer saw ${streamer.times.length} puts, expected ${NEW_TOKENS + 1}`);
+  }
+  return { wallMs, prefillMs: first - generateStart, decodeTokensPerSecond: ((NEW_TOKENS - 1) * 1000) / (last - first), tokens };
+}
+
+function expectLength(what: string, count: number): void {
+  if (count !== NEW_TOKENS) throw new Error(`${what} produced ${count} tokens, expected ${NEW_TOKENS}`);
+}
+
+async function run(): Promise<Record<string, unknown>> {
+  if (!existsSync(resolve(modelDir, "config.json"))) {
+    return skipped(`no text model at ${modelDir} (the reference models live in ../shared/models)`);
+  }
+  const reps = positiveInt("RIFF_BENCH_REPS", 15);
+  const budgetMs = positiveInt("RIFF_BENCH_TEXT_SECONDS", 100) * 1000;
+  const threadsSetting = process.env.RIFF_BENCH_THREADS ?? "1";
+  const threads = threadsSetting === "auto" ? undefined : positiveInt("RIFF_BENCH_THREADS", 1);
+
+  const riff = await loadTextModel(modelDir, threads !== undefined ? { threads } : {});
+  env.allowRemoteModels = false;
+  env.localModelPath = dirname(modelDir);
+  const name = basename(modelDir);
+  const tokenizer = await AutoTokenizer.from_pretrained(name);
+  const transformers = await AutoModelForCausalLM.from_pretrained(name, {
+    dtype: "fp32",
+    session_options: { graphOptimizationLevel: "all", ...(threads !== undefined ? { intraOpNumThreads: threads, interOpNumThreads: 1 } : {}) },
+  });
+
+  const riffRuns: RiffGreedyRun[] = [];
+  const beamRuns: BeamRun[] = [];
+  const hfRuns: GreedyRun[] = [];
+  try {
+    const variants: readonly (() => Promise<void>)[] = [
+      async () => void riffRuns.push(await riffGreedy(riff)),
+      async () => void hfRuns.push(await transformersGreedy(tokenizer, transformers)),
+      async () => void beamRuns.push(await riffBeam(riff)),
+    ];
+    let measuredStart = performance.now();
+    for (let i = 0; i < WARMUP + reps; i++) {
+      if (i === WARMUP) {
+        // The warm-up ran the same code paths; its figures are dropped.
+        for (const list of [riffRuns, hfRuns, beamRuns]) list.length = 0;
+        measuredStart = performance.now();
+      }
+      if (riffRuns.length >= MIN_REPS && performance.now() - measuredStart > budgetMs) {
+        console.error(`[bench] text: time budget reached after ${riffRuns.length} repetitions`);
+        break;
+      }
+      // Rotate the order so that no variant always runs first or after the same neighbour.
+      for (let k = 0; k < variants.length; k++) await variants[(i + k) % variants.length]!();
+      if (i >= WARMUP) console.error(`[bench] text: repetition ${i - WARMUP + 1}/${reps}`);
+    }
+  } finally {
+    await riff.dispose();
+    await transformers.dispose();
+  }
+
+  const n = riffRuns.length;
+  const paired = <T>(f: (i: number) => T): T[] => Array.from({ length: n }, (_, i) => f(i));
+  const wallRatio = paired((i) => hfRuns[i]!.wallMs / riffRuns[i]!.wallMs);
+  const decodeRatio = paired((i) => riffRuns[i]!.decodeTokensPerSecond / hfRuns[i]!.decodeTokensPerSecond);
+  const overhead = riffRuns.map((r) => 1 - r.onnxMs / r.stepMs);
+  const overheadOfWall = riffRuns.map((r) => 1 - r.onnxMs / r.wallMs);
+  const beamOverhead = beamRuns.map((r) => 1 - r.onnxMs / r.stepMs);
+  const beamRatio = paired((i) => beamRuns[i]!.wallMs / riffRuns[i]!.wallMs);
+  const tps = (runs: readonly { wallMs: number }[]): number[] => runs.map((r) => (NEW_TOKENS * 1000) / r.wallMs);
+  const sameTokens = riffRuns.every((r, i) => r.tokens.every((t, j) => t === hfRuns[i]!.tokens[j]));
+  if (riffRuns.some((r) => r.runs !== NEW_TOKENS)) throw new Error("riff ran a number of forward passes other than one per token");
+
+  return {
+    model: modelDir,
+    prompt: PROMPT,
+    newTokens: NEW_TOKENS,
+    repetitions: n,
+    warmup: WARMUP,
+    threads: threads ?? "onnxruntime default",
+    sameTokensAsTransformers: sameTokens,
+    riffOverTransformersTokensPerSecond: goal(round(median(wallRatio)), "≥", 1.3),
+    riffLoopOverheadShare: goal(round(median(overhead)), "≤", 0.03),
+    beam4OverGreedyWallTime: goal(round(median(beamRatio)), "≤", 1.8),
+    ratios: {
+      riffOverTransformersTokensPerSecond: spread(wallRatio),
+      riffOverTransformersDecodeTokensPerSecond: spread(decodeRatio),
+      riffLoopOverheadShare: spread(overhead),
+      riffOverheadShareOfGenerateWall: spread(overheadOfWall),
+      riffBeam4LoopOverheadShare: spread(beamOverhead),
+      beam4OverGreedyWallTime: spread(beamRatio),
+    },
+    riff: {
+      tokensPerSecond: spread(tps(riffRuns)),
+      decodeTokensPerSecond: spread(riffRuns.map((r) => r.decodeTokensPerSecond)),
+      prefillMs: spread(riffRuns.map((r) => r.prefillMs)),
+      onnxMsPerStep: spread(riffRuns.map((r) => r.onnxMs / r.runs)),
+      stepMsPerStep: spread(riffRuns.map((r) => r.stepMs / NEW_TOKENS)),
+      beam4TokensPerSecond: spread(tps(beamRuns)),
+    },
+    transformers: {
+      tokensPerSecond: spread(tps(hfRuns)),
+      decodeTokensPerSecond: spread(hfRuns.map((r) => r.decodeTokensPerSecond)),
+      prefillMs: spread(hfRuns.map((r) => r.prefillMs)),
+    },
+  };
+}
+
+export const textSection: BenchSection = { name: "text", run };
