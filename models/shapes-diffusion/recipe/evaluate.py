@@ -36,7 +36,7 @@ class Denoiser:
         B = x.shape[0]
         tt = torch.full((2 * B,), float(t))
         with torch.no_grad():
-            e = self.un(torch.cat([x, x], 0), tt, self.ctx).double()
+            e = self.un(torch.cat([x, x], 0).float(), tt, self.ctx).double()
         self.n_calls += 1
         ec, eu = e[:B], e[B:]
         return eu + self.g * (ec - eu)
@@ -132,7 +132,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--ckpt", default=".train/shapes/ckpt/last.pt")
     ap.add_argument("--raw", action="store_true")
-    ap.add_argument("--runs", nargs="+", default=["dpmpp2m:20", "dpmpp2m:25", "ddim:50", "ddpm:1000@34"])
+    ap.add_argument("--runs", nargs="+", default=["dpmpp2m:20", "dpmpp2m:25", "ddim:50", "ddpm:1000@20"])
     ap.add_argument("--guidance", type=float, default=4.0)
     ap.add_argument("--split", default="heldout", choices=["heldout", "train"])
     ap.add_argument("--batch", type=int, default=170)

@@ -8,4 +8,6 @@ $PY $R/make_dataset.py --out .train/shapes                 # .train/shapes/{trai
 $PY $R/train.py --data .train/shapes --out .train/shapes/ckpt --steps 2200 --max-minutes 58   # ~55 min on one shared core
 $PY $R/export_onnx.py --ckpt .train/shapes/ckpt/last.pt    # EMA weights -> model_index.json, scheduler/, tokenizer/, text_encoder/, unet/
 node $R/check_onnx.mjs .train/shapes/export_check.json      # onnxruntime-node vs PyTorch (1e-4) + @huggingface/tokenizers ids
-$PY $R/evaluate.py --runs dpmpp2m:20 dpmpp2m:25 ddim:50 ddpm:1000@34 --guidance 4 --grid models/shapes-diffusion/samples.png
+$PY $R/evaluate.py --runs dpmpp2m:20 dpmpp2m:25 --grid models/shapes-diffusion/samples.png
+$PY $R/evaluate.py --runs ddim:50
+$PY $R/evaluate.py --runs ddpm:1000@20 --batch 20
