@@ -15,7 +15,7 @@ export interface GenerateOptions {
   /**
    * ddpm | ddim | euler | euler-a | dpm++ | pndm, or a diffusers class name. Default: the model's
    * scheduler_config.json, except that a DDPMScheduler (a training schedule that needs ~1000 steps)
-   * is replaced by DPM++ 2M over the same betas.
+   * is replaced by DPM++ 2M over the same betas; so is PNDM for img2img (it cannot start part-way).
    */
   readonly scheduler?: string;
   /** Karras σ schedule (Euler, Euler a, DPM++ 2M). */

@@ -143,7 +143,7 @@ export class DiffusionPipeline {
   resolve(options: GenerateOptions = {}): ResolvedOptions {
     checkGenerateOptions(options);
     const conditioned = this.textEncoder !== undefined;
-    const scheduler = chooseScheduler(this.files.scheduler, options.scheduler, options.karras);
+    const scheduler = chooseScheduler(this.files.scheduler, options.scheduler, options.karras, options.initImage !== undefined);
     const steps = options.steps ?? defaultSteps(scheduler);
     scheduler.setTimesteps(steps); // validates steps against num_train_timesteps
     const size = this.defaultSize;
@@ -231,7 +231,7 @@ export class DiffusionPipeline {
     const start = performance.now();
     const r = this.resolve(options);
     const warnings: string[] = [];
-    const scheduler = chooseScheduler(this.files.scheduler, r.schedulerName, r.karras);
+    const scheduler = chooseScheduler(this.files.scheduler, r.schedulerName, r.karras, r.initImage !== undefined);
     scheduler.setTimesteps(r.steps);
     const guided = r.guidanceScale !== undefined && r.guidanceScale > 1;
     const f = this.scaleFactor;

@@ -1,14 +1,25 @@
-import { createScheduler, schedulerClassFor, type AnyScheduler } from "@riff/core";
+import { RiffError, createScheduler, schedulerClassFor, type AnyScheduler } from "@riff/core";
 import type { JsonObject } from "./model-files.js";
 
 /**
  * The scheduler for a run: `name` (short or diffusers class name) over the model's config, or the
  * model's own class — except DDPMScheduler, a training schedule that needs ~1000 steps, which is
- * swapped for DPM++ 2M over the same betas (as diffusers users do with from_config).
+ * swapped for DPM++ 2M over the same betas (as diffusers users do with from_config). For img2img
+ * (`partial`: the run starts part-way through the schedule) PNDM is swapped too: riff's PNDM only
+ * runs its schedule from the start.
  */
-export function chooseScheduler(modelConfig: JsonObject, name: string | undefined, karras: boolean | undefined): AnyScheduler {
+export function chooseScheduler(
+  modelConfig: JsonObject,
+  name: string | undefined,
+  karras: boolean | undefined,
+  partial = false,
+): AnyScheduler {
   const own = typeof modelConfig._class_name === "string" ? modelConfig._class_name : "DDPMScheduler";
-  const className = name !== undefined ? schedulerClassFor(name) : own === "DDPMScheduler" ? "DPMSolverMultistepScheduler" : own;
+  const swap = own === "DDPMScheduler" || (partial && own === "PNDMScheduler");
+  const className = name !== undefined ? schedulerClassFor(name) : swap ? "DPMSolverMultistepScheduler" : own;
+  if (partial && className === "PNDMScheduler") {
+    throw new RiffError("scheduler pndm cannot start part-way through its schedule, as img2img needs; use ddim, euler, euler-a or dpm++", "scheduler");
+  }
   return createScheduler(className, modelConfig, karras === undefined ? {} : { karras });
 }
 

@@ -183,6 +183,10 @@ test("img2img: strength skips the early timesteps; the init image matters", asyn
         assert.equal(r.denoisingSteps, 5, scheduler);
       }
       assert.throws(() => p.resolve({ ...base, strength: 0.05 }), (e: unknown) => e instanceof RiffError && e.option === "strength");
+      // The fixtures' own PNDM cannot start part-way: img2img swaps it by default and refuses it by name.
+      const own = await p.run({ ...base, scheduler: undefined });
+      assert.equal(own.scheduler, "DPMSolverMultistepScheduler");
+      assert.throws(() => p.resolve({ ...base, scheduler: "pndm" }), (e: unknown) => e instanceof RiffError && e.option === "scheduler");
     } finally {
       await p.dispose();
     }
