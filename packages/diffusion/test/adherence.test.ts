@@ -15,7 +15,7 @@ const skip = existsSync(join(dir, "unet/model.onnx")) ? false : `the default mod
 const LENIENT_MEAN = 0.3;
 
 test("the default model follows held-out prompts well above chance, with every scheduler", { skip }, async (t) => {
-  const p = await DiffusionPipeline.load(dir, { threads: 1 });
+  const p = await DiffusionPipeline.load(dir); // all cores: the test files run one at a time
   try {
     assert.equal(p.kind, "pixel-text");
     assert.deepEqual(p.defaultSize, { width: 32, height: 32 });

@@ -76,7 +76,7 @@ function assertDigitLike(images: readonly RasterImage[], label: string): void {
 }
 
 test("mnist-ddpm: DDPM at 1000 steps samples digits", { skip }, async () => {
-  const p = await DiffusionPipeline.load(dir, { threads: 1 });
+  const p = await DiffusionPipeline.load(dir); // all cores: the test files run one at a time
   try {
     assert.equal(p.kind, "pixel");
     assert.deepEqual(p.sampleRange, [-0.5, 0.5]);
@@ -95,7 +95,7 @@ test("mnist-ddpm: DDPM at 1000 steps samples digits", { skip }, async () => {
 });
 
 test("mnist-ddpm: DDIM at 50 steps samples digits, deterministically per seed", { skip }, async () => {
-  const p = await DiffusionPipeline.load(dir, { threads: 1 });
+  const p = await DiffusionPipeline.load(dir); // all cores: the test files run one at a time
   try {
     const r = await p.run({ prompt: "a seven", scheduler: "ddim", steps: 50, numImages: 8, seed: 0 });
     assert.equal(r.denoisingSteps, 50);
