@@ -155,11 +155,7 @@ async function runImage(prompt: string, options: ImageCliOptions): Promise<void>
   let result: GenerationResult;
   const bar = progressBar();
   try {
-    try {
-      pipeline.resolve(generate); // checks the options against the model before any work
-    } catch (error) {
-      throw withFlag(error);
-    }
+    pipeline.resolve(generate); // checks the options against the model before any work
     result = await pipeline.run(generate, (p) => bar.update(p));
   } catch (error) {
     throw withFlag(error);
