@@ -54,6 +54,24 @@ test("real FFT matches a direct DFT and inverts", () => {
   assert.throws(() => new RealFft(12), RangeError);
 });
 
+test("paired inverse FFT equals two single ones", () => {
+  const n = 64;
+  const fft = new RealFft(n);
+  const rng = new Rng(4);
+  const re = Float32Array.from({ length: 2 * fft.bins }, () => rng.normal());
+  const im = Float32Array.from({ length: 2 * fft.bins }, () => rng.normal());
+  const a = new Float64Array(n);
+  const b = new Float64Array(n);
+  fft.inversePair(re, im, 0, fft.bins, a, b);
+  const a1 = new Float64Array(n);
+  const b1 = new Float64Array(n);
+  fft.inverse(re, im, a1, 0);
+  fft.inverse(re, im, b1, fft.bins);
+  for (let i = 0; i < n; i++) {
+    assert.ok(Math.abs(a[i]! - a1[i]!) < 1e-9 && Math.abs(b[i]! - b1[i]!) < 1e-9, `sample ${i}`);
+  }
+});
+
 test("STFT → ISTFT round trip reproduces the signal", () => {
   const stft = new Stft({ nFft: 1024, hop: 256 });
   const rng = new Rng(3);

@@ -63,4 +63,35 @@ export class RealFft {
     const o = this.output;
     for (let i = 0; i < n; i++) out[i] = o[2 * i]!;
   }
+
+  /**
+   * Two inverse transforms for the price of one: since both signals are real, the complex IFFT of
+   * X₁ + i·X₂ is x₁ + i·x₂. Bins at `offsetA` and `offsetB` → `outA`, `outB`.
+   */
+  inversePair(re: Float32Array, im: Float32Array, offsetA: number, offsetB: number, outA: Float64Array, outB: Float64Array): void {
+    const n = this.size;
+    const half = n / 2;
+    const s = this.spectrum;
+    for (let k = 0; k <= half; k++) {
+      const edge = k === 0 || k === half;
+      const ra = re[offsetA + k]!;
+      const ia = edge ? 0 : im[offsetA + k]!;
+      const rb = re[offsetB + k]!;
+      const ib = edge ? 0 : im[offsetB + k]!;
+      // Z[k] = A[k] + i·B[k]
+      s[2 * k] = ra - ib;
+      s[2 * k + 1] = ia + rb;
+      if (!edge) {
+        // Z[n−k] = conj(A[k]) + i·conj(B[k])
+        s[2 * (n - k)] = ra + ib;
+        s[2 * (n - k) + 1] = rb - ia;
+      }
+    }
+    this.fft.inverseTransform(this.output, s);
+    const o = this.output;
+    for (let i = 0; i < n; i++) {
+      outA[i] = o[2 * i]!;
+      outB[i] = o[2 * i + 1]!;
+    }
+  }
 }

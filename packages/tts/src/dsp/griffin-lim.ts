@@ -60,7 +60,7 @@ export function griffinLim(stft: Stft, magnitude: Float32Array, frames: number, 
       const ai = m - momentum * prevIm[i]!;
       prevRe[i] = r;
       prevIm[i] = m;
-      const norm = Math.hypot(ar, ai) + 1e-8;
+      const norm = Math.sqrt(ar * ar + ai * ai) + 1e-8;
       cos[i] = ar / norm;
       sin[i] = ai / norm;
     }

@@ -43,6 +43,7 @@ export class Stft {
   readonly window: Float64Array;
   private readonly fft: RealFft;
   private readonly frame: Float64Array;
+  private readonly frameB: Float64Array;
 
   constructor(config: StftConfig) {
     const winLength = config.winLength ?? config.nFft;
@@ -59,6 +60,7 @@ export class Stft {
     const left = Math.floor((this.nFft - winLength) / 2);
     this.window.set(hannWindow(winLength), left);
     this.frame = new Float64Array(this.nFft);
+    this.frameB = new Float64Array(this.nFft);
   }
 
   /** Number of frames for a signal of `length` samples. */
@@ -99,13 +101,23 @@ export class Stft {
     const envelope = new Float64Array(total);
     const w = this.window;
     const frame = this.frame;
-    for (let t = 0; t < spec.frames; t++) {
-      this.fft.inverse(spec.re, spec.im, frame, t * spec.bins);
+    const other = this.frameB;
+    const add = (buffer: Float64Array, t: number): void => {
       const start = t * this.hop;
       for (let i = 0; i < this.nFft; i++) {
-        sum[start + i]! += frame[i]! * w[i]!;
+        sum[start + i]! += buffer[i]! * w[i]!;
         envelope[start + i]! += w[i]! * w[i]!;
       }
+    };
+    let t = 0;
+    for (; t + 1 < spec.frames; t += 2) {
+      this.fft.inversePair(spec.re, spec.im, t * spec.bins, (t + 1) * spec.bins, frame, other);
+      add(frame, t);
+      add(other, t + 1);
+    }
+    if (t < spec.frames) {
+      this.fft.inverse(spec.re, spec.im, frame, t * spec.bins);
+      add(frame, t);
     }
     const pad = this.center ? this.nFft / 2 : 0;
     const n = length ?? total - 2 * pad;
@@ -123,6 +135,10 @@ export class Stft {
 /** |X| of a spectrogram, frame-major (frames × bins). */
 export function magnitude(spec: Spectrogram): Float32Array {
   const out = new Float32Array(spec.re.length);
-  for (let i = 0; i < out.length; i++) out[i] = Math.hypot(spec.re[i]!, spec.im[i]!);
+  for (let i = 0; i < out.length; i++) {
+    const r = spec.re[i]!;
+    const m = spec.im[i]!;
+    out[i] = Math.sqrt(r * r + m * m);
+  }
   return out;
 }

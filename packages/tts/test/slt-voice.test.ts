@@ -1,0 +1,74 @@
+import { test, after } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { Rng } from "@riff/core";
+import { ArMelVoice, clausesToSymbols, symbolsToIds, espeakPhonemize, rms } from "@riff/tts";
+
+/** The embedded default voice (or another riff-ar-mel folder named by RIFF_AR_MEL_VOICE). */
+const folder = process.env.RIFF_AR_MEL_VOICE ?? fileURLToPath(new URL("../../../models/slt-voice", import.meta.url));
+const present = existsSync(join(folder, "voice.json")) && existsSync(join(folder, "reference.json"));
+const skip = !present && `no riff-ar-mel voice at ${folder}`;
+
+interface ReferenceSentence {
+  text: string;
+  clauses: string[];
+  phoneme_ids: number[];
+  log_durations: number[];
+  durations: number[];
+  n_frames: number;
+  first_frames_first8: number[][];
+  mel_mean: number;
+}
+const reference = present
+  ? (JSON.parse(readFileSync(join(folder, "reference.json"), "utf8")) as { noise_scale: number; length_scale: number; sentences: ReferenceSentence[] })
+  : { noise_scale: 0, length_scale: 1, sentences: [] };
+
+// reference.json is made with noise_scale 0 (and length_scale 1).
+const voice = present ? await ArMelVoice.load(folder, { noiseScale: reference.noise_scale }) : undefined;
+after(async () => voice?.dispose());
+
+test("espeak gives the reference's clauses, and they give its ids", { skip }, async () => {
+  for (const s of reference.sentences) {
+    assert.deepEqual(await espeakPhonemize(s.text, "en-us"), s.clauses, s.text);
+    const { ids, missing } = symbolsToIds(clausesToSymbols(s.clauses), voice!.config.phonemeIdMap);
+    assert.deepEqual(ids, s.phoneme_ids);
+    assert.deepEqual(missing, []);
+    const encoded = await voice!.encode(s.text);
+    assert.deepEqual(encoded.ids, s.phoneme_ids);
+  }
+});
+
+test("durations, frame count and first frames match the reference", { skip }, async () => {
+  for (const s of reference.sentences) {
+    const result = await voice!.melSpectrogram(s.phoneme_ids, { rng: new Rng(0), speed: 1 / reference.length_scale });
+    assert.deepEqual(Array.from(result.durations), s.durations, s.text);
+    s.log_durations.forEach((v, i) => assert.ok(Math.abs(result.logDurations[i]! - v) < 1e-3, `log duration ${i}`));
+    assert.equal(result.frames, s.n_frames);
+    const nMels = voice!.config.nMels;
+    for (let t = 0; t < 3; t++) {
+      for (let j = 0; j < 8; j++) {
+        const got = result.mel[t * nMels + j]!;
+        const want = s.first_frames_first8[t]![j]!;
+        assert.ok(Math.abs(got - want) < 1e-3, `frame ${t} bin ${j}: ${got} vs ${want}`);
+      }
+    }
+    let sum = 0;
+    for (const v of result.mel) sum += v;
+    const mean = sum / result.mel.length;
+    assert.ok(Math.abs(mean - s.mel_mean) < 1e-2, `mel mean ${mean} vs ${s.mel_mean}`);
+  }
+});
+
+test("synthesis: (frames − 1)·hop samples, audible, seeded, slower with --speed < 1", { skip }, async () => {
+  const s = reference.sentences[0]!;
+  const { hop } = voice!.config;
+  const a = await voice!.synthesize(s.phoneme_ids, { rng: new Rng(5) });
+  assert.equal(a.length, (s.n_frames - 1) * hop);
+  assert.ok(rms(a) > 1e-4, `rms ${rms(a)}`);
+  const b = await voice!.synthesize(s.phoneme_ids, { rng: new Rng(5) });
+  assert.deepEqual(a, b);
+  const slow = await voice!.melSpectrogram(s.phoneme_ids, { rng: new Rng(5), speed: 0.5 });
+  assert.ok(slow.frames > 1.6 * s.n_frames);
+});
