@@ -15,6 +15,8 @@ const tiny = join(fixtures, "piper-tiny");
 const multi = join(fixtures, "piper-tiny-multi");
 const haveFixtures = existsSync(tiny) && existsSync(multi);
 
+const defaultVoice = join(root, "models/slt-voice/voice.json");
+
 function riff(args: string[], input?: string): { code: number | null; stdout: string; stderr: string } {
   const result = spawnSync(process.execPath, [main, ...args], { cwd: root, encoding: "utf8", input: input ?? "", timeout: 120_000 });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
@@ -98,6 +100,23 @@ test("bad input: a clear message, a non-zero exit, no WAV left behind", { skip: 
     assert.notEqual(missing.code, 0);
     assert.match(missing.stderr, /voice config not found: .*voice\.onnx\.json/);
     assert.deepEqual(readdirSync(dir).sort(), ["lonely"], "no WAV and no temp file");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("the embedded default voice speaks without --voice", { skip: !existsSync(defaultVoice) && "models/slt-voice not exported" }, () => {
+  const dir = tempDir();
+  try {
+    const out = join(dir, "default.wav");
+    const { code, stdout, stderr } = riff(["speak", "Hello there.", "--out", out, "--json", "--seed", "3"]);
+    assert.equal(code, 0, stderr);
+    const report = JSON.parse(stdout) as { voiceKind: string; sampleRate: number };
+    assert.equal(report.voiceKind, "riff-ar-mel");
+    const wav = new WaveFile(readFileSync(out));
+    assert.equal((wav.fmt as { sampleRate: number }).sampleRate, report.sampleRate);
+    const samples = wav.getSamples() as unknown as Float64Array;
+    assert.ok(samples.some((s) => Math.abs(s) > 1000), "not silent");
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
