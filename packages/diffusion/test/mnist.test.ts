@@ -97,11 +97,11 @@ test("mnist-ddpm: DDPM at 1000 steps samples digits", { skip }, async () => {
 test("mnist-ddpm: DDIM at 50 steps samples digits, deterministically per seed", { skip }, async () => {
   const p = await DiffusionPipeline.load(dir); // all cores: the test files run one at a time
   try {
-    const r = await p.run({ prompt: "a seven", scheduler: "ddim", steps: 50, numImages: 8, seed: 0 });
+    const r = await p.run({ prompt: "a seven", scheduler: "ddim", steps: 50, numImages: 4, seed: 0 });
     assert.equal(r.denoisingSteps, 50);
     assertDigitLike(r.images, "DDIM");
     assert.deepEqual(r.warnings, ["mnist-ddpm is an unconditional model: the prompt is ignored"]);
-    const again = await p.run({ scheduler: "ddim", steps: 50, numImages: 8, seed: 0 });
+    const again = await p.run({ scheduler: "ddim", steps: 50, numImages: 4, seed: 0 });
     assert.deepEqual(again.images.map((i) => i.data), r.images.map((i) => i.data));
     assert.throws(() => p.resolve({ width: 32 }), /width must be 28/);
   } finally {
