@@ -3,6 +3,8 @@
  * ones. Prints a summary and writes the figures, with the machine they came from, to
  * bench/results/bench.json (sections not run this time keep their previous entry).
  */
+import { diffusionSection } from "./diffusion.js";
+import { speechSection } from "./speech.js";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import os from "node:os";
@@ -11,7 +13,7 @@ import { isGoal, round, type BenchSection } from "./section.js";
 import { textSection } from "./text.js";
 
 /** Every section, in the order they run. Add new ones here. */
-const SECTIONS: readonly BenchSection[] = [textSection];
+const SECTIONS: readonly BenchSection[] = [textSection, diffusionSection, speechSection];
 
 interface SectionEntry {
   readonly date: string;
