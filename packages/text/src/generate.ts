@@ -68,6 +68,12 @@ export class SamplingModel implements StepModel<SamplingState, Logits, SampledCh
     private readonly padId: number,
     /** Distinct prompts; each is sampled numReturnSequences times (rows prompt-major). */
     private readonly prompts: readonly (readonly number[])[],
+    /**
+     * Decode the text every step (streaming, stop strings). Otherwise the text is decoded once at
+     * the end: re-decoding the whole continuation per token is the loop's largest cost outside
+     * onnxruntime.
+     */
+    private readonly trackText = true,
   ) {
     this.processors = createLogitsProcessors(options.sampling);
     this.eos = new Set(options.eosTokenIds);
@@ -117,6 +123,7 @@ export class SamplingModel implements StepModel<SamplingState, Logits, SampledCh
       if (lp !== undefined) row.logprobs.push(lp);
       const atEos = this.eos.has(token);
       const atLength = row.generated.length >= this.options.maxNewTokens;
+      if (!this.trackText && !atEos && !atLength) return;
       const { delta, stopped } = row.tracker.update(row.generated, atEos || atLength);
       row.delta = delta;
       if (stopped) row.stopReason = "stop_string";

@@ -276,7 +276,8 @@ export class TextModel implements AsyncDisposable {
         delta: "",
       })),
     );
-    const model = new SamplingModel(decoder, options, padId, prompts);
+    const trackText = streaming || options.stop.length > 0;
+    const model = new SamplingModel(decoder, options, padId, prompts, trackText);
     const state: SamplingState = { rows, cache: undefined, masks: [], next: [] };
     const timing = new Timing();
     const loop = runSteps(model, state, { rng: new Rng(options.seed), signal: options.signal, maxSteps: options.maxNewTokens });
@@ -298,6 +299,7 @@ export class TextModel implements AsyncDisposable {
     const totalMs = performance.now() - started;
     for (const row of rows) {
       if (row.stopReason === undefined) row.stopReason = options.signal?.aborted ? "aborted" : "length";
+      if (!trackText) row.tracker.update(row.generated, true);
       const tail = row.tracker.flush();
       if (streaming && row === rows[0] && tail !== "") yield { text: tail, tokens: [] };
     }
