@@ -37,6 +37,31 @@ export class Scratch {
   }
 }
 
+/**
+ * The live candidates of a logits row: lists the ids whose logit is finite in `order` and writes
+ * their unnormalised softmax weights exp(logit − top) into `weights`. Returns how many there are
+ * and the weights' sum (the softmax denominator scaled by exp(−top)).
+ */
+export function liveWeights(
+  logits: Float32Array,
+  top: number,
+  order: Int32Array,
+  weights: Float64Array,
+): { count: number; total: number } {
+  let count = 0;
+  let total = 0;
+  for (let i = 0; i < logits.length; i++) {
+    const l = logits[i]!;
+    if (l > -Infinity) {
+      const w = Math.exp(l - top);
+      weights[i] = w;
+      total += w;
+      order[count++] = i;
+    }
+  }
+  return { count, total };
+}
+
 function median3(a: number, b: number, c: number): number {
   if (a > b) [a, b] = [b, a];
   if (b > c) b = c;

@@ -1,7 +1,7 @@
 import { checkNumber } from "../errors.js";
 import { max } from "../tensor.js";
 import type { LogitsProcessor } from "./processor.js";
-import { Scratch, prefixEnd } from "./ranking.js";
+import { Scratch, liveWeights, prefixEnd } from "./ranking.js";
 
 /**
  * Nucleus sampling (Holtzman et al. 2020), with HF TopPLogitsWarper's rule: keep the smallest set of
@@ -31,17 +31,7 @@ export class TopPProcessor implements LogitsProcessor {
     const top = max(logits);
     if (top === -Infinity) return;
     const { order, weights } = this.scratch.ensure(logits.length);
-    let count = 0;
-    let total = 0;
-    for (let i = 0; i < logits.length; i++) {
-      const l = logits[i]!;
-      if (l > -Infinity) {
-        const w = Math.exp(l - top);
-        weights[i] = w;
-        total += w;
-        order[count++] = i;
-      }
-    }
+    const { count, total } = liveWeights(logits, top, order, weights);
     if (count <= 1) return;
     const last = prefixEnd(logits, weights, order, count, (mass) => mass / total >= p);
     if (last < 0) return;

@@ -1,7 +1,7 @@
 import { checkNumber } from "../errors.js";
 import { max } from "../tensor.js";
 import type { LogitsProcessor } from "./processor.js";
-import { Scratch, prefixEnd } from "./ranking.js";
+import { Scratch, liveWeights, prefixEnd } from "./ranking.js";
 
 /**
  * Locally typical sampling (Meister et al. 2023), exactly as HF TypicalLogitsWarper does it:
@@ -36,17 +36,7 @@ export class TypicalPProcessor implements LogitsProcessor {
     const top = max(logits);
     if (top === -Infinity) return;
     const { order, weights, keys } = this.scratch.ensure(n, true);
-    let count = 0;
-    let total = 0;
-    for (let i = 0; i < n; i++) {
-      const l = logits[i]!;
-      if (l > -Infinity) {
-        const w = Math.exp(l - top);
-        weights[i] = w;
-        total += w;
-        order[count++] = i;
-      }
-    }
+    const { count, total } = liveWeights(logits, top, order, weights);
     if (count <= 1) return;
     const logZ = top + Math.log(total);
     // Probabilities, and the entropy over the tokens still in play (HF's nansum skips the 0·log 0
