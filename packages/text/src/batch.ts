@@ -7,8 +7,8 @@ export interface Prefill {
   readonly logits: Float32Array;
   readonly vocab: number;
   readonly cache: KvCache;
-  /** Per row: the attention mask so far (0 over left padding). */
-  readonly masks: number[][];
+  /** Per row: its left padding (the attention mask is that many 0s, then 1s). */
+  readonly pads: number[];
 }
 
 /**
@@ -21,11 +21,11 @@ export async function prefill(decoder: Decoder, prompts: readonly (readonly numb
   const batch = prompts.length;
   const seq = Math.max(...prompts.map((p) => p.length));
   const ids: number[] = [];
-  const masks: number[][] = [];
+  const mask: number[] = [];
   const positions: number[] = [];
+  const pads = prompts.map((prompt) => seq - prompt.length);
   for (const prompt of prompts) {
     const pad = seq - prompt.length;
-    const mask: number[] = [];
     let position = 0;
     for (let i = 0; i < seq; i++) {
       const real = i >= pad;
@@ -33,34 +33,18 @@ export async function prefill(decoder: Decoder, prompts: readonly (readonly numb
       mask.push(real ? 1 : 0);
       positions.push(real ? position++ : 1);
     }
-    masks.push(mask);
   }
   const out = await decoder.forward({
     ids,
     batch,
     seq,
-    attentionMask: masks.flat(),
+    attentionMask: mask,
     positionIds: positions,
     cache: decoder.emptyCache(batch),
   });
-  if (expand === 1) return { logits: out.logits, vocab: out.vocab, cache: out.cache, masks };
+  if (expand === 1) return { logits: out.logits, vocab: out.vocab, cache: out.cache, pads };
   const sources = Array.from({ length: batch * expand }, (_, r) => Math.floor(r / expand));
   const logits = new Float32Array(sources.length * out.vocab);
   sources.forEach((s, r) => logits.set(out.logits.subarray(s * out.vocab, (s + 1) * out.vocab), r * out.vocab));
-  return { logits, vocab: out.vocab, cache: out.cache.gather(sources), masks: sources.map((s) => [...masks[s]!]) };
-}
-
-/** The flat [rows, length] mask and each row's next position (its count of real tokens − 1). */
-export function stepInputs(masks: readonly (readonly number[])[]): { attentionMask: number[]; positionIds: number[] } {
-  const attentionMask: number[] = [];
-  const positionIds: number[] = [];
-  for (const mask of masks) {
-    let real = 0;
-    for (const m of mask) {
-      attentionMask.push(m);
-      real += m;
-    }
-    positionIds.push(real - 1);
-  }
-  return { attentionMask, positionIds };
+  return { logits, vocab: out.vocab, cache: out.cache.gather(sources), pads: sources.map((s) => pads[s]!) };
 }

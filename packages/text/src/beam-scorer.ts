@@ -1,4 +1,4 @@
-import { topK } from "@riff/core";
+import { CandidateHeap } from "./beam-candidates.js";
 
 /** HF's early_stopping: true, false (heuristic) or "never" (canonical beam search). */
 export type EarlyStopping = boolean | "never";
@@ -92,6 +92,8 @@ export interface BeamStep {
 export class BeamSearchScorer {
   readonly hypotheses: BeamHypotheses[];
   readonly done: boolean[];
+  private readonly eos: ReadonlySet<number>;
+  private readonly candidates = new CandidateHeap();
 
   constructor(
     readonly batch: number,
@@ -104,6 +106,7 @@ export class BeamSearchScorer {
   ) {
     this.hypotheses = Array.from({ length: batch }, () => new BeamHypotheses(numBeams, lengthPenalty, earlyStopping, maxNewTokens));
     this.done = new Array<boolean>(batch).fill(false);
+    this.eos = new Set(eosTokenIds);
   }
 
   get allDone(): boolean {
@@ -113,18 +116,26 @@ export class BeamSearchScorer {
   /**
    * One step.
    * @param logprobs row-major [batch*numBeams, vocab]: processed log-probabilities of the next token
+   *   (or raw logits, with `logZ`)
    * @param beamScores per row: the running beam score so far
    * @param sequences per row: the generated ids so far
+   * @param logZ per row, when `logprobs` holds raw logits: their log-partition, so that the
+   *   log-probabilities float32(logit − logZ) need not be written out
    */
-  process(logprobs: Float32Array, vocab: number, beamScores: readonly number[], sequences: readonly (readonly number[])[]): BeamStep {
-    const { batch, numBeams } = this;
-    const eos = new Set(this.eosTokenIds);
+  process(
+    logprobs: Float32Array,
+    vocab: number,
+    beamScores: readonly number[],
+    sequences: readonly (readonly number[])[],
+    logZ?: Float64Array,
+  ): BeamStep {
+    const { batch, numBeams, eos } = this;
     const keep = Math.max(2, 1 + eos.size) * numBeams;
     const sources: number[] = [];
     const tokens: number[] = [];
     const scores: number[] = [];
     const generatedLength = (sequences[0]?.length ?? 0) + 1;
-    const candidates = new Float32Array(numBeams * vocab);
+    const top = this.candidates;
     for (let b = 0; b < batch; b++) {
       if (this.done[b]) {
         for (let k = 0; k < numBeams; k++) {
@@ -134,17 +145,20 @@ export class BeamSearchScorer {
         }
         continue;
       }
-      for (let k = 0; k < numBeams; k++) {
-        const row = b * numBeams + k;
-        const base = beamScores[row]!;
-        const source = logprobs.subarray(row * vocab, (row + 1) * vocab);
-        for (let v = 0; v < vocab; v++) candidates[k * vocab + v] = source[v]! + base;
-      }
-      const top = topK(candidates, keep);
+      const first = b * numBeams;
+      const count = top.select(
+        logprobs,
+        first * vocab,
+        vocab,
+        beamScores.slice(first, first + numBeams),
+        logZ?.subarray(first, first + numBeams),
+        numBeams,
+        keep,
+      );
       let filled = 0;
-      for (let rank = 0; rank < top.length && filled < numBeams; rank++) {
-        const flat = top[rank]!;
-        const score = candidates[flat]!;
+      for (let rank = 0; rank < count && filled < numBeams; rank++) {
+        const flat = top.index[rank]!;
+        const score = top.score[rank]!;
         if (score === -Infinity) break;
         const beam = Math.floor(flat / vocab);
         const token = flat % vocab;
@@ -169,7 +183,7 @@ export class BeamSearchScorer {
         }
       }
       // HF passes the best of all the top candidates (an EOS one included) as best_sum_logprobs.
-      const best = top.length > 0 ? candidates[top[0]!]! : -Infinity;
+      const best = count > 0 ? top.score[0]! : -Infinity;
       this.done[b] = this.hypotheses[b]!.isDone(best, generatedLength);
     }
     return { sources, tokens, scores };

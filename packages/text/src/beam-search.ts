@@ -1,9 +1,10 @@
 import { applyProcessors, createLogitsProcessors, logSoftmax, type LogitsProcessor, type StepModel } from "@riff/core";
-import { prefill, stepInputs } from "./batch.js";
+import { prefill } from "./batch.js";
+import { rowLogZ } from "./beam-candidates.js";
 import { BeamSearchScorer, type BeamStep } from "./beam-scorer.js";
 import type { Decoder } from "./decoder.js";
 import type { Logits } from "./generate.js";
-import type { KvCache } from "./kv-cache.js";
+import { RowScratch, type KvCache } from "./kv-cache.js";
 import type { ResolvedOptions } from "./options.js";
 
 /** Rows are prompt-major: row b·numBeams + k is beam k of prompt b. */
@@ -14,7 +15,8 @@ export interface BeamState {
   /** Per row: the running sum of log-probabilities. */
   scores: number[];
   cache: KvCache | undefined;
-  masks: number[][];
+  /** Per row: its prompt's left padding (the attention mask is that many 0s, then 1s). */
+  pads: number[];
 }
 
 export interface BeamChoice {
@@ -32,6 +34,9 @@ const DEAD_BEAM = -1e9;
  */
 export class BeamSearchModel implements StepModel<BeamState, Logits, BeamChoice> {
   private readonly processors: LogitsProcessor[];
+  /** Per row log-partitions, when no processor needs the log-probabilities written out. */
+  private logZ = new Float64Array(0);
+  private readonly reorderScratch = new RowScratch();
 
   constructor(
     private readonly decoder: Decoder,
@@ -50,7 +55,7 @@ export class BeamSearchModel implements StepModel<BeamState, Logits, BeamChoice>
       sequences: Array.from({ length: rows }, () => []),
       scores: Array.from({ length: rows }, (_, r) => (r % numBeams === 0 ? 0 : DEAD_BEAM)),
       cache: undefined,
-      masks: [],
+      pads: [],
     };
   }
 
@@ -58,33 +63,47 @@ export class BeamSearchModel implements StepModel<BeamState, Logits, BeamChoice>
     if (step === 0 || state.cache === undefined) {
       return prefill(this.decoder, this.prompts, this.padId, this.options.numBeams);
     }
-    const { attentionMask, positionIds } = stepInputs(state.masks);
     const ids = state.sequences.map((s) => s[s.length - 1]!);
-    return this.decoder.forward({ ids, batch: ids.length, seq: 1, attentionMask, positionIds, cache: state.cache });
+    return this.decoder.forward({ ids, batch: ids.length, seq: 1, pads: state.pads, cache: state.cache });
   }
 
   sample(prediction: Logits, state: BeamState): BeamChoice {
     const { logits, vocab } = prediction;
     const { numBeams } = this.options;
-    for (let r = 0; r < state.sequences.length; r++) {
+    const rows = state.sequences.length;
+    if (this.processors.length === 0) {
+      // The scorer reads float32(logit − logZ) on the fly: the same values as log_softmax rows.
+      if (this.logZ.length !== rows) this.logZ = new Float64Array(rows);
+      for (let r = 0; r < rows; r++) this.logZ[r] = rowLogZ(logits, r * vocab, vocab);
+      return { step: state.scorer.process(logits, vocab, state.scores, state.sequences, this.logZ), prediction };
+    }
+    for (let r = 0; r < rows; r++) {
       const row = logits.subarray(r * vocab, (r + 1) * vocab);
       // HF: log_softmax first, then the processors on the log-probabilities.
       logSoftmax(row, row);
       const prompt = this.prompts[Math.floor(r / numBeams)]!;
-      if (this.processors.length > 0) {
-        applyProcessors(this.processors, row, { tokens: [...prompt, ...state.sequences[r]!], promptLength: prompt.length });
-      }
+      applyProcessors(this.processors, row, { tokens: [...prompt, ...state.sequences[r]!], promptLength: prompt.length });
     }
     return { step: state.scorer.process(logits, vocab, state.scores, state.sequences), prediction };
   }
 
   update(state: BeamState, choice: BeamChoice): BeamState {
     const { step, prediction } = choice;
-    const masks = prediction.masks ?? state.masks;
-    state.sequences = step.sources.map((s, r) => [...state.sequences[s]!, step.tokens[r]!]);
-    state.masks = step.sources.map((s) => [...masks[s]!, 1]);
+    const pads = prediction.pads ?? state.pads;
+    const old = state.sequences;
+    // A beam continued by one row extends its own array; one continued by several is copied for
+    // all but the last of them (copies are taken before that last one appends).
+    const uses = new Array<number>(old.length).fill(0);
+    for (const s of step.sources) uses[s]!++;
+    state.sequences = step.sources.map((s, r) => {
+      const seq = --uses[s]! > 0 ? old[s]!.slice() : old[s]!;
+      seq.push(step.tokens[r]!);
+      return seq;
+    });
+    state.pads = step.sources.map((s) => pads[s]!);
     state.scores = step.scores;
-    state.cache = prediction.cache.gather(step.sources);
+    // The forward pass's present.* outputs are fresh and held by nothing else: reorder in place.
+    state.cache = prediction.cache.reorderInPlace(step.sources, this.reorderScratch);
     return state;
   }
 

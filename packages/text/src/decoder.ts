@@ -2,6 +2,7 @@ import { RiffError } from "@riff/core";
 import { OnnxSession, bool, dimsOf, floatData, int64, integers, type ExecutionProvider, type OrtTensor, type SessionStats, type ValueInfo } from "@riff/onnx";
 import { KvCache, type KvLayerIO, type KvLayout } from "./kv-cache.js";
 import type { ModelConfig } from "./model-folder.js";
+import { StepFeeds } from "./step-feeds.js";
 
 export interface DecoderOptions {
   /** Intra-op threads for onnxruntime (default: its own choice). */
@@ -10,16 +11,34 @@ export interface DecoderOptions {
 }
 
 /** One forward pass: `seq` new tokens for each of `batch` rows, on top of `cache`. */
-export interface ForwardInput {
+export type ForwardInput = ForwardTokens & (ExplicitMask | PaddedStep);
+
+interface ForwardTokens {
   /** Row-major [batch, seq]. */
   readonly ids: readonly number[];
   readonly batch: number;
   readonly seq: number;
+  readonly cache: KvCache;
+}
+
+/** Any shape: the mask and positions spelled out. */
+interface ExplicitMask {
   /** Row-major [batch, cache.length + seq]: 1 for real tokens, 0 for padding. */
   readonly attentionMask: readonly number[];
   /** Row-major [batch, seq]. */
   readonly positionIds: readonly number[];
-  readonly cache: KvCache;
+  readonly pads?: undefined;
+}
+
+/**
+ * A decode step (seq 1) of rows that are left-padded prompts plus generated tokens: row r's mask
+ * is pads[r] zeros then ones, its position the count of its real tokens − 1. Built in buffers
+ * reused from step to step (see StepFeeds).
+ */
+interface PaddedStep {
+  readonly pads: readonly number[];
+  readonly attentionMask?: undefined;
+  readonly positionIds?: undefined;
 }
 
 export interface ForwardOutput {
@@ -48,6 +67,15 @@ export class Decoder {
   private readonly maskType: string;
   private readonly positionType: string;
   private readonly numLogitsToKeep: boolean;
+  /**
+   * Step input buffers not in use. A run takes one and gives it back when onnxruntime is done
+   * with it, so concurrent generations on one model never share a buffer; one at a time reuse
+   * the same one.
+   */
+  private readonly idleStepFeeds: StepFeeds[] = [];
+  /** Every output: the logits and each layer's present key/value. */
+  private readonly fetches: readonly string[];
+  private readonly constants: Record<string, OrtTensor> = {};
 
   private constructor(
     private session: OnnxSession | undefined,
@@ -69,6 +97,8 @@ export class Decoder {
       throw new RiffError(`${path} has inputs riff text does not know how to feed: ${unknown.join(", ")}`, "model");
     }
     this.layout = readLayout(s, path, config);
+    this.fetches = ["logits", ...this.layout.layers.flatMap((l) => [l.keyOutput, l.valueOutput])];
+    if (this.numLogitsToKeep) this.constants.num_logits_to_keep = int64([1], []);
   }
 
   static async load(path: string, config: ModelConfig, options: DecoderOptions = {}): Promise<Decoder> {
@@ -92,25 +122,42 @@ export class Decoder {
   }
 
   async forward(input: ForwardInput): Promise<ForwardOutput> {
-    const session = this.session;
-    if (session === undefined) throw new RiffError("the text model was disposed");
     const { batch, seq, cache } = input;
     const total = cache.length + seq;
-    if (input.ids.length !== batch * seq || input.attentionMask.length !== batch * total || input.positionIds.length !== batch * seq) {
-      throw new RangeError("forward: ids, attention mask or positions do not match [batch, seq]");
-    }
     if (cache.batch !== batch) throw new RangeError(`forward: cache batch ${cache.batch} ≠ ${batch}`);
-    const feeds: Record<string, OrtTensor> = {
-      input_ids: integers(this.idsType, input.ids, [batch, seq]),
-    };
-    if (this.hasAttentionMask) feeds.attention_mask = integers(this.maskType, input.attentionMask, [batch, total]);
-    if (this.hasPositionIds) feeds.position_ids = integers(this.positionType, input.positionIds, [batch, seq]);
-    if (this.hasUseCacheBranch) feeds.use_cache_branch = bool([cache.length > 0], [1]);
-    if (this.numLogitsToKeep) feeds.num_logits_to_keep = int64([1], []);
+    if (input.ids.length !== batch * seq) throw new RangeError("forward: ids do not match [batch, seq]");
+    const feeds: Record<string, OrtTensor> = {};
+    if (input.pads !== undefined) {
+      if (seq !== 1 || input.pads.length !== batch) throw new RangeError("forward: pads need seq 1 and one pad count per row");
+      const step = this.idleStepFeeds.pop() ?? new StepFeeds(this.idsType, this.maskType, this.positionType);
+      try {
+        feeds.input_ids = step.inputIds(input.ids);
+        if (this.hasAttentionMask) feeds.attention_mask = step.attentionMask(input.pads, total);
+        if (this.hasPositionIds) feeds.position_ids = step.positionIds(input.pads, total);
+        return await this.run(feeds, batch, cache);
+      } finally {
+        this.idleStepFeeds.push(step);
+      }
+    } else {
+      if (input.attentionMask.length !== batch * total || input.positionIds.length !== batch * seq) {
+        throw new RangeError("forward: attention mask or positions do not match [batch, seq]");
+      }
+      feeds.input_ids = integers(this.idsType, input.ids, [batch, seq]);
+      if (this.hasAttentionMask) feeds.attention_mask = integers(this.maskType, input.attentionMask, [batch, total]);
+      if (this.hasPositionIds) feeds.position_ids = integers(this.positionType, input.positionIds, [batch, seq]);
+    }
+    return this.run(feeds, batch, cache);
+  }
+
+  private async run(feeds: Record<string, OrtTensor>, batch: number, cache: KvCache): Promise<ForwardOutput> {
+    const session = this.session;
+    if (session === undefined) throw new RiffError("the text model was disposed");
+    if (this.hasUseCacheBranch) feeds.use_cache_branch = this.useCacheBranch(cache.length > 0);
+    const keep = this.constants.num_logits_to_keep;
+    if (keep !== undefined) feeds.num_logits_to_keep = keep;
     cache.addFeeds(feeds);
 
-    const fetches = ["logits", ...this.layout.layers.flatMap((l) => [l.keyOutput, l.valueOutput])];
-    const outputs = await session.run(feeds, fetches);
+    const outputs = await session.run(feeds, this.fetches);
     const logitsTensor = outputs.logits;
     if (logitsTensor === undefined) throw new Error("the decoder returned no logits");
     const dims = dimsOf(logitsTensor);
@@ -128,6 +175,11 @@ export class Decoder {
       }
     }
     return { logits, vocab, cache: KvCache.fromOutputs(this.layout, outputs) };
+  }
+
+  private useCacheBranch(value: boolean): OrtTensor {
+    const name = value ? "useCacheTrue" : "useCacheFalse";
+    return (this.constants[name] ??= bool([value], [1]));
   }
 
   /** The session's run counters (see {@link OnnxSession.stats}). */

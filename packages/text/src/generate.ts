@@ -9,7 +9,7 @@ import {
   type Rng,
   type StepModel,
 } from "@riff/core";
-import { prefill, stepInputs } from "./batch.js";
+import { prefill } from "./batch.js";
 import type { Decoder } from "./decoder.js";
 import type { KvCache } from "./kv-cache.js";
 import type { ResolvedOptions } from "./options.js";
@@ -34,8 +34,8 @@ export interface SampledRow {
 export interface SamplingState {
   readonly rows: SampledRow[];
   cache: KvCache | undefined;
-  /** Per row: the attention mask, one entry per cached position plus the token to feed next. */
-  masks: number[][];
+  /** Per row: its left padding (the attention mask is that many 0s, then 1s). */
+  pads: number[];
   /** Per row: the token to feed next. */
   next: number[];
 }
@@ -44,7 +44,8 @@ export interface Logits {
   readonly logits: Float32Array;
   readonly vocab: number;
   readonly cache: KvCache;
-  readonly masks?: number[][];
+  /** Set by the prefill: each row's left padding. */
+  readonly pads?: number[];
 }
 
 export interface SampledChoice {
@@ -83,8 +84,7 @@ export class SamplingModel implements StepModel<SamplingState, Logits, SampledCh
     if (step === 0 || state.cache === undefined) {
       return prefill(this.decoder, this.prompts, this.padId, this.options.numReturnSequences);
     }
-    const { attentionMask, positionIds } = stepInputs(state.masks);
-    return this.decoder.forward({ ids: state.next, batch: state.rows.length, seq: 1, attentionMask, positionIds, cache: state.cache });
+    return this.decoder.forward({ ids: state.next, batch: state.rows.length, seq: 1, pads: state.pads, cache: state.cache });
   }
 
   sample(prediction: Logits, state: SamplingState, rng: Rng): SampledChoice {
@@ -110,10 +110,9 @@ export class SamplingModel implements StepModel<SamplingState, Logits, SampledCh
   update(state: SamplingState, choice: SampledChoice): SamplingState {
     const { prediction } = choice;
     state.cache = prediction.cache;
-    if (prediction.masks !== undefined) state.masks = prediction.masks;
+    if (prediction.pads !== undefined) state.pads = prediction.pads;
     state.rows.forEach((row, r) => {
       const token = choice.tokens[r]!;
-      state.masks[r]!.push(1);
       state.next[r] = token;
       row.delta = "";
       if (row.stopReason !== undefined) return;

@@ -85,11 +85,85 @@ export class KvCache {
     return new KvCache(this.layout, tensors, this.length, rows.length);
   }
 
+  /**
+   * The same-size reorder {@link gather} does, done in place: only the rows whose source differs
+   * are rewritten (sources that get overwritten are first saved in `scratch`). For a cache nobody
+   * else holds, such as a forward pass's fresh outputs: beam search's per-step reorder then
+   * allocates nothing, and the identity (beams kept in order) costs nothing.
+   */
+  reorderInPlace(rows: readonly number[], scratch: RowScratch): KvCache {
+    if (rows.length !== this.batch) throw new RangeError(`reorderInPlace: ${rows.length} rows for batch ${this.batch}`);
+    let identity = true;
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i]!;
+      if (!Number.isInteger(r) || r < 0 || r >= this.batch) throw new RangeError(`reorderInPlace: row ${r} outside batch ${this.batch}`);
+      if (r !== i) identity = false;
+    }
+    if (identity) return this;
+    // A key and a value may share storage; each buffer is reordered once.
+    const done = new Set<KvData>();
+    for (const { key, value } of this.tensors) {
+      for (const t of [key, value]) {
+        const data = t.data as KvData;
+        if (done.has(data)) continue;
+        done.add(data);
+        reorderRows(data, data.length / this.batch, rows, scratch);
+      }
+    }
+    return this;
+  }
+
   /** The raw data of one layer's key or value, for tests. */
   data(layer: number, which: "key" | "value"): KvData {
     const t = this.tensors[layer];
     if (t === undefined) throw new RangeError(`no layer ${layer}`);
     return t[which].data as KvData;
+  }
+}
+
+/** Reused buffers for {@link KvCache.reorderInPlace}. */
+export class RowScratch {
+  private f32 = new Float32Array(0);
+  private u16 = new Uint16Array(0);
+  slot = new Int32Array(0);
+
+  rows<T extends KvData>(like: T, size: number): T {
+    if (like instanceof Float32Array) {
+      if (this.f32.length < size) this.f32 = new Float32Array(Math.max(size, 2 * this.f32.length));
+      return this.f32 as T;
+    }
+    if (this.u16.length < size) this.u16 = new Uint16Array(Math.max(size, 2 * this.u16.length));
+    return this.u16 as T;
+  }
+
+  slots(batch: number): Int32Array {
+    if (this.slot.length < batch) this.slot = new Int32Array(batch);
+    this.slot.fill(-1, 0, batch);
+    return this.slot;
+  }
+}
+
+/** data's row i becomes its old row rows[i], rewriting only rows with rows[i] ≠ i. */
+function reorderRows(data: KvData, rowSize: number, rows: readonly number[], scratch: RowScratch): void {
+  const batch = rows.length;
+  const slot = scratch.slots(batch);
+  let saved = 0;
+  // A row read by another row and itself overwritten must be saved before the writes.
+  for (let i = 0; i < batch; i++) {
+    const s = rows[i]!;
+    if (s !== i && rows[s] !== s && slot[s]! < 0) slot[s] = saved++;
+  }
+  const store = scratch.rows(data, saved * rowSize);
+  for (let s = 0; s < batch; s++) {
+    const k = slot[s]!;
+    if (k >= 0) store.set(data.subarray(s * rowSize, (s + 1) * rowSize), k * rowSize);
+  }
+  for (let i = 0; i < batch; i++) {
+    const s = rows[i]!;
+    if (s === i) continue;
+    const k = slot[s]!;
+    const from = k >= 0 ? store.subarray(k * rowSize, (k + 1) * rowSize) : data.subarray(s * rowSize, (s + 1) * rowSize);
+    data.set(from, i * rowSize);
   }
 }
 

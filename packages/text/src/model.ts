@@ -278,7 +278,7 @@ export class TextModel implements AsyncDisposable {
     );
     const trackText = streaming || options.stop.length > 0;
     const model = new SamplingModel(decoder, options, padId, prompts, trackText);
-    const state: SamplingState = { rows, cache: undefined, masks: [], next: [] };
+    const state: SamplingState = { rows, cache: undefined, pads: [], next: [] };
     const timing = new Timing();
     const loop = runSteps(model, state, { rng: new Rng(options.seed), signal: options.signal, maxSteps: options.maxNewTokens });
     for (;;) {
