@@ -23,6 +23,11 @@ export interface DenoiseSetup {
   readonly context?: Tensor | undefined;
   /** Classifier-free guidance scale; guidance runs when this is set (callers pass it only when > 1). */
   readonly guidanceScale?: number | undefined;
+  /**
+   * Called after each unet call with its wall time in ms, before guidance and the scheduler step,
+   * so callers can split a step's time into denoiser and scheduler-plus-guidance overhead.
+   */
+  readonly onUnetMs?: ((ms: number) => void) | undefined;
 }
 
 export const DONE = "done";
@@ -34,7 +39,7 @@ export const DONE = "done";
  * last timestep.
  */
 export function denoiseModel(setup: DenoiseSetup): StepModel<DenoiseState, Float32Array, Float32Array> {
-  const { unet, scheduler, timesteps, dims, context, guidanceScale } = setup;
+  const { unet, scheduler, timesteps, dims, context, guidanceScale, onUnetMs } = setup;
   const guided = guidanceScale !== undefined;
   const [n, c, h, w] = dims;
   const size = n * c * h * w;
@@ -48,11 +53,17 @@ export function denoiseModel(setup: DenoiseSetup): StepModel<DenoiseState, Float
     async predict(state, step) {
       const t = at(step);
       const input = scheduler.scaleModelInput(state.sample, t);
-      if (!guided) return unet.predict(input, dims, t, context);
+      const timed = async (x: Float32Array, d: readonly [number, number, number, number]): Promise<Float32Array> => {
+        const start = performance.now();
+        const out = await unet.predict(x, d, t, context);
+        onUnetMs?.(performance.now() - start);
+        return out;
+      };
+      if (!guided) return timed(input, dims);
       const doubled = new Float32Array(2 * size);
       doubled.set(input, 0);
       doubled.set(input, size);
-      const out = await unet.predict(doubled, [2 * n, c, h, w], t, context);
+      const out = await timed(doubled, [2 * n, c, h, w]);
       const g = guidanceScale;
       const guidedOut = new Float32Array(size);
       for (let i = 0; i < size; i++) {

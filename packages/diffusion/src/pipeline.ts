@@ -18,13 +18,19 @@ export interface DenoiseProgress {
   readonly totalSteps: number;
   /** The timestep just visited (training units). */
   readonly timestep: number;
+  /** Wall time of the whole step: unet, guidance and scheduler. */
   readonly stepMs: number;
+  /** The unet call's own share of stepMs; stepMs − unetMs is the guidance and scheduler overhead. */
+  readonly unetMs: number;
 }
 
 export interface GenerationTimings {
   /** Tokenizing and text encoding (and VAE encoding for img2img). */
   readonly encodeMs: number;
   readonly denoiseMs: number;
+  /** Summed over the denoising steps: the unet calls' own time, and each whole step's time (unet, guidance, scheduler). */
+  readonly unetMs: number;
+  readonly stepMs: number;
   /** VAE decoding and conversion to 8-bit. */
   readonly decodeMs: number;
   readonly totalMs: number;
@@ -255,6 +261,10 @@ export class DiffusionPipeline {
     }
     const encoded = performance.now();
 
+    // The unet time of the step in progress; runSteps awaits predict before it yields that step's event.
+    let stepUnetMs = 0;
+    let unetMs = 0;
+    let stepMs = 0;
     const model = denoiseModel({
       unet: this.unet,
       scheduler,
@@ -262,6 +272,9 @@ export class DiffusionPipeline {
       dims,
       context,
       guidanceScale: guided ? r.guidanceScale : undefined,
+      onUnetMs: (ms) => {
+        stepUnetMs += ms;
+      },
     });
     const loop = runSteps<DenoiseState, Float32Array, Float32Array>(model, { sample }, { rng, signal: options.signal });
     let state: DenoiseState = { sample };
@@ -273,7 +286,11 @@ export class DiffusionPipeline {
         break;
       }
       const e = next.value;
-      yield { step: e.step + 1, totalSteps: timesteps.length, timestep: timesteps[e.step]!, stepMs: e.stepMs };
+      unetMs += stepUnetMs;
+      stepMs += e.stepMs;
+      const progress = { step: e.step + 1, totalSteps: timesteps.length, timestep: timesteps[e.step]!, stepMs: e.stepMs, unetMs: stepUnetMs };
+      stepUnetMs = 0;
+      yield progress;
     }
     const denoised = performance.now();
 
@@ -305,6 +322,8 @@ export class DiffusionPipeline {
       timings: {
         encodeMs: encoded - start,
         denoiseMs,
+        unetMs,
+        stepMs,
         decodeMs: end - denoised,
         totalMs: end - start,
         stepsPerSecond: denoiseMs > 0 ? (timesteps.length * 1000) / denoiseMs : 0,

@@ -22,6 +22,11 @@ export interface AdherenceReport {
   /** Fractions in [0, 1]. "all" = shape, colour, position and background all right (size aside). */
   readonly rates: Readonly<Record<keyof ShapeSpec | "all", number>>;
   readonly stepsPerSecond: number;
+  /** Denoising steps over all prompts: one (batched, guided) unet call each for these schedulers. */
+  readonly steps: number;
+  /** Summed over all prompts and steps: the unet calls' own time and the whole steps' time. */
+  readonly unetMs: number;
+  readonly stepMs: number;
   readonly seconds: number;
   readonly misses: readonly { readonly prompt: string; readonly got: string }[];
 }
@@ -50,6 +55,8 @@ export async function measureAdherence(
   const misses: { prompt: string; got: string }[] = [];
   let steps = 0;
   let denoiseMs = 0;
+  let unetMs = 0;
+  let stepMs = 0;
   const start = performance.now();
   for (const [k, spec] of prompts.entries()) {
     const prompt = caption(ds, spec);
@@ -62,6 +69,8 @@ export async function measureAdherence(
     });
     steps += result.denoisingSteps;
     denoiseMs += result.timings.denoiseMs;
+    unetMs += result.timings.unetMs;
+    stepMs += result.timings.stepMs;
     const check = analyzer.check(result.images[0]!, spec);
     for (const key of Object.keys(hits) as (keyof typeof hits)[]) if (check[key]) hits[key]++;
     if (!check.all) {
@@ -82,6 +91,9 @@ export async function measureAdherence(
       all: rate(hits.all),
     },
     stepsPerSecond: denoiseMs > 0 ? (steps * 1000) / denoiseMs : 0,
+    steps,
+    unetMs,
+    stepMs,
     seconds: (performance.now() - start) / 1000,
     misses,
   };

@@ -47,6 +47,28 @@ test("without guidance the unet sees the batch once", async () => {
   assert.deepEqual(calls.map((c) => c.batch), [1, 1, 1]);
 });
 
+test("onUnetMs reports each unet call's own time, once per step", async () => {
+  const scheduler = createScheduler("ddim", {});
+  scheduler.setTimesteps(4);
+  const calls: { batch: number; t: number }[] = [];
+  const times: number[] = [];
+  const context = { data: Float32Array.from([0, 1]), dims: [2, 1, 1] };
+  const model = denoiseModel({
+    unet: fakeUnet(calls),
+    scheduler,
+    timesteps: scheduler.timesteps,
+    dims: [1, 1, 1, 2],
+    context,
+    guidanceScale: 2,
+    onUnetMs: (ms) => times.push(ms),
+  });
+  for await (const e of runSteps(model, { sample: Float32Array.from([1, 2]) }, { rng: new Rng(0) })) {
+    assert.equal(times.length, e.step + 1, "reported before the step's event");
+    assert.ok(times[e.step]! >= 0 && times[e.step]! <= e.predictMs);
+  }
+  assert.equal(times.length, calls.length);
+});
+
 test("guidance ≤ 1 runs the conditional branch alone (as diffusers)", async () => {
   const fixtures = fileURLToPath(new URL("./fixtures/", import.meta.url));
   const p = await DiffusionPipeline.load(join(fixtures, "sd-tiny"), { threads: 1 });

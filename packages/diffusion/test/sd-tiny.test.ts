@@ -116,6 +116,11 @@ test("text-to-image on the latent fixtures: progress, sizes, byte-identical PNGs
       // PLMS (PNDM with skip_prk_steps) visits n + 1 timesteps, the first one twice, as diffusers does.
       assert.deepEqual(events.map((e) => e.step), [1, 2, 3, 4, 5]);
       assert.ok(events.every((e) => e.totalSteps === 5));
+      assert.ok(events.every((e) => e.unetMs > 0 && e.unetMs <= e.stepMs), "the unet's time is part of each step's");
+      const sum = (k: "unetMs" | "stepMs"): number => events.reduce((a, e) => a + e[k], 0);
+      assert.equal(result.timings.unetMs, sum("unetMs"));
+      assert.equal(result.timings.stepMs, sum("stepMs"));
+      assert.ok(result.timings.stepMs <= result.timings.denoiseMs);
       assert.equal(result.denoisingSteps, 5);
       assert.equal(result.scheduler, "PNDMScheduler");
       assert.equal(result.images.length, 1);
