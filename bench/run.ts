@@ -3,7 +3,7 @@
  * ones. Prints a summary and writes the figures, with the machine they came from, to
  * bench/results/bench.json (sections not run this time keep their previous entry).
  */
-import { diffusionSection } from "./diffusion.js";
+import { diffusionAdherenceSection, diffusionSection } from "./diffusion.js";
 import { speechSection } from "./speech.js";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -13,7 +13,7 @@ import { isGoal, round, type BenchSection } from "./section.js";
 import { textSection } from "./text.js";
 
 /** Every section, in the order they run. Add new ones here. */
-const SECTIONS: readonly BenchSection[] = [textSection, diffusionSection, speechSection];
+const SECTIONS: readonly BenchSection[] = [textSection, diffusionSection, speechSection, diffusionAdherenceSection];
 
 interface SectionEntry {
   readonly date: string;
