@@ -43,8 +43,7 @@ cfg = {
            "fmin": FMIN, "fmax": FMAX, "mel_scale": "slaney", "mel_norm": "slaney", "spectrum": "magnitude (power 1)",
            "stft_center": True, "stft_pad_mode": "reflect", "log": "natural log", "log_clamp_min": LOG_CLAMP,
            "mel_filters_file": "mel_filters.json", "mel_filters_shape": list(fb.shape),
-           "vocoder": {"type": "griffin-lim", "magnitude": "clamp(pinv(mel_filters) @ exp(mel), 0)", "iterations": 60, "momentum": 0.99,
-                       "output_samples": "(N_frames - 1) * hop_length (istft, center=true)"}},
+           "vocoder": {"type": "streaming-pghi-fgla", "magnitude": "clamp(pinv(mel_filters) @ exp(mel), 0)", "initial_phase": "real-time phase gradient heap integration (Hann gamma = 0.25645 * n_fft^2), continuing the previous settled frame", "iterations": 3, "momentum": 0.99, "block_frames": 32, "lookahead_frames": 2, "pghi_tolerance_db": 100, "output_samples": "(N_frames - 1) * hop_length (istft, center=true)", "previous_default": {"type": "griffin-lim", "iterations": 60, "momentum": 0.99, "initial_phase": "random"}}},
  "phoneme_id_map": PHONEME_ID_MAP, "num_symbols": NUM_SYMBOLS,
  "phoneme_source": {"package": "phonemizer", "language": "en-us", "call": "phonemize(text, 'en-us') -> string[] (one IPA string per clause)"},
  "phonemes_to_ids": ["symbols = ['^'] + clause_1 + [',', ' '] + clause_2 + ... + [',', ' '] + clause_n + ['.'] + ['$']",
@@ -66,7 +65,7 @@ cfg = {
    "3. n_p = max(0, floor((exp(log_durations[p]) - 1) * length_scale + 0.5)) for every token p (modifier symbols like ˈ ː and ' ' usually get 0); if all n_p == 0 set n_0 = 1",
    "4. prev_frame = [initial_prev_frame] * n_mels (every value ln(1e-5) = -11.512925); state = zeros(state_shape)",
    "5. for p in 0..T-1, for k in 0..n_p-1: condition = concat(encodings[p], (k+0.5)/n_p, ln(1+n_p)); (frame, next_state) = decoder(prev_frame, condition, state); append frame to mel; state = next_state; prev_frame = frame + noise_scale * N(0,1) per element (noise only on the fed-back copy, NOT on the emitted frame)",
-   "6. mel [N, n_mels] -> vocoder (Griffin-Lim per audio.vocoder) -> float32 audio at sample_rate; peak-normalise or clip to [-1,1]"],
+   "6. mel [N, n_mels] -> vocoder per audio.vocoder: streaming-pghi-fgla hands each frame to the vocoder as it is made; every block_frames frames (plus lookahead_frames) get PGHI phases and `iterations` Fast Griffin-Lim iterations with the settled frames before them fixed, then the block is settled and its finished samples emitted (the plain griffin-lim type vocodes the whole sentence at the end); float32 audio at sample_rate, one fixed gain for the whole stream (set from the first chunk with sound), soft-limited to (-1, 1)"],
  "reference": "reference.json (noise_scale 0, length_scale 1)",
 }
 json.dump(cfg, open(f"{OUT}/voice.json", "w"), ensure_ascii=False, indent=1)

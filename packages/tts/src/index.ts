@@ -17,7 +17,7 @@ export { readableText, hasWords, type ReadableText } from "./text/readable.js";
 export { splitSentences, type SplitOptions } from "./text/sentences.js";
 export { phonemizeSentence, espeakPhonemize, warmUpEspeak, type PhonemizeFunction, type PhonemizeOptions } from "./text/phonemize.js";
 export { phonemesToIds, BOS, EOS, PAD, type PhonemeIdMap, type PhonemeIds, type PhonemeIdOptions } from "./text/phoneme-ids.js";
-export { RealFft } from "./dsp/fft.js";
+export { RealFft, type FloatArray } from "./dsp/fft.js";
 export { Stft, hannWindow, magnitude, type StftConfig, type Spectrogram } from "./dsp/stft.js";
 export {
   slaneyMelFilterbank,
@@ -40,7 +40,12 @@ export { speak, hasSpeakableText, type SpeakOptions, type SpeechChunk, type Spea
 export { speakToFile, type SpeakToFileOptions, type SpeakToFileResult } from "./speak-to-file.js";
 export { loadVoice, type LoadVoiceOptions } from "./load-voice.js";
 export { ArMelVoice, type ArMelLoadOptions, type MelResult } from "./ar-mel/voice.js";
-export { loadArMelConfig, AR_MEL_MODEL_TYPE, type ArMelConfig } from "./ar-mel/config.js";
+export { loadArMelConfig, AR_MEL_MODEL_TYPE, type ArMelConfig, type VocoderConfig } from "./ar-mel/config.js";
 export { clausesToSymbols, symbolsToIds, durationsFromLog } from "./ar-mel/tokens.js";
 export { MelStepModel, type MelLoopState, type MelPrediction, type MelChoice, type DecoderStep, type MelStepModelOptions } from "./ar-mel/step-model.js";
-export { GriffinLimVocoder, type GriffinLimVocoderConfig } from "./ar-mel/vocoder.js";
+export { GriffinLimVocoder, StreamingMelVocoder, type GriffinLimVocoderConfig, type StreamingMelVocoderConfig, type MelVocoderStream } from "./ar-mel/vocoder.js";
+export { streamMelAudio, type MelAudioStreamOptions } from "./ar-mel/stream.js";
+export { MelInverse } from "./dsp/mel-inverse.js";
+export { PhaseGradientIntegrator } from "./dsp/pghi.js";
+export { StreamingGriffinLim, type StreamingGriffinLimOptions } from "./dsp/streaming-griffin-lim.js";
+export { spectralConvergence } from "./dsp/quality.js";

@@ -19,7 +19,7 @@ function titleOf(text: string): string {
 }
 
 /**
- * Speaks `text` into a WAV at `out`, sentence by sentence: each chunk is appended to a temp file
+ * Speaks `text` into a WAV at `out`, chunk by chunk (sentences, or their parts): each chunk is appended to a temp file
  * beside `out` as soon as it is made, and the file is renamed onto `out` only when everything
  * succeeded. On any error the temp file is removed and `out` is left as it was.
  */
@@ -39,7 +39,7 @@ export async function speakToFile(text: string, out: string, options: SpeakToFil
         return { ...next.value, file, firstChunkWrittenMs };
       }
       await writer.write(next.value.pcm);
-      if (next.value.index === 0) firstChunkWrittenMs = performance.now() - start;
+      if (next.value.index === 0 && next.value.part === 0) firstChunkWrittenMs = performance.now() - start;
       options.onChunk?.(next.value, writer.bytesWritten);
     }
   } catch (error) {

@@ -22,19 +22,25 @@ export interface SpeakOptions {
   readonly signal?: AbortSignal;
 }
 
-/** One sentence of speech, ready to play or write. */
+/**
+ * A piece of speech, ready to play or write: a whole sentence, or — for voices that stream within
+ * a sentence — one of its parts, in order.
+ */
 export interface SpeechChunk {
+  /** The sentence it belongs to (0-based). */
   readonly index: number;
+  /** Its place within the sentence (0-based); 0 starts a sentence. */
+  readonly part: number;
   /** The sentence as written, and as spoken (normalized). */
   readonly text: string;
   readonly spoken: string;
   readonly phonemes: string;
-  /** Samples after the stream's gain and limiter, in (-1, 1); starts with the inter-sentence pause. */
+  /** Samples after the stream's gain and limiter, in (-1, 1); a sentence's part 0 starts with the inter-sentence pause. */
   readonly audio: Float32Array;
   readonly pcm: Int16Array;
   readonly droppedCharacters: readonly string[];
   readonly missingPhonemes: readonly string[];
-  /** Milliseconds spent on this sentence, and since speak() began when it was ready. */
+  /** Milliseconds spent on this chunk (since the sentence began, for part 0), and since speak() began when it was ready. */
   readonly synthesisMs: number;
   readonly elapsedMs: number;
 }
@@ -89,7 +95,8 @@ export function hasSpeakableText(text: string, maxSentenceChars?: number): boole
 /**
  * Text → speech, one sentence at a time: split → normalize → drop unreadable characters →
  * phonemes → ids → voice → one stream-wide gain → 16-bit PCM. Each sentence is yielded as soon as
- * it is made, and nothing of earlier sentences is kept, so any length of text streams in bounded
+ * it is made — in parts as they are made, for voices with synthesizeStream — and nothing of
+ * earlier sentences is kept, so any length of text streams in bounded
  * memory. Throws a RiffError when the whole text had nothing to say.
  */
 export async function* speak(text: string, options: SpeakOptions): AsyncGenerator<SpeechChunk, SpeakSummary> {
@@ -118,30 +125,48 @@ export async function* speak(text: string, options: SpeakOptions): AsyncGenerato
     if (encoded.ids.length === 0 || encoded.phonemes.trim() === "") continue;
     // One generator per sentence, so a sentence's noise does not depend on what came before it.
     const rng = new Rng(seed, index);
-    const raw = await voice.synthesize(encoded.ids, {
+    const synthesis = {
       speed,
       rng,
       ...(speaker !== undefined ? { speaker } : {}),
       ...(signal ? { signal } : {}),
-    });
-    const leading = index > 0 ? pause : 0;
-    const audio = new Float32Array(leading + raw.length);
-    audio.set(loudness.apply(raw), leading);
-    const now = performance.now();
-    if (index === 0) firstChunkMs = now - start;
-    samples += audio.length;
-    yield {
-      index,
-      text: sentence,
-      spoken: readable.text,
-      phonemes: encoded.phonemes,
-      audio,
-      pcm: toInt16(audio),
-      droppedCharacters: readable.dropped,
-      missingPhonemes: encoded.missing,
-      synthesisMs: now - began,
-      elapsedMs: now - start,
     };
+    const pieces: AsyncIterable<Float32Array> = voice.synthesizeStream
+      ? voice.synthesizeStream(encoded.ids, synthesis)
+      : (async function* () {
+          yield await voice.synthesize(encoded.ids, synthesis);
+        })();
+    let part = 0;
+    let since = began;
+    const chunk = (raw: Float32Array): SpeechChunk => {
+      const leading = index > 0 && part === 0 ? pause : 0;
+      const audio = new Float32Array(leading + raw.length);
+      audio.set(loudness.apply(raw), leading);
+      const now = performance.now();
+      if (index === 0 && part === 0) firstChunkMs = now - start;
+      samples += audio.length;
+      const made: SpeechChunk = {
+        index,
+        part,
+        text: sentence,
+        spoken: readable.text,
+        phonemes: encoded.phonemes,
+        audio,
+        pcm: toInt16(audio),
+        droppedCharacters: readable.dropped,
+        missingPhonemes: encoded.missing,
+        synthesisMs: now - since,
+        elapsedMs: now - start,
+      };
+      part++;
+      return made;
+    };
+    for await (const raw of pieces) {
+      yield chunk(raw);
+      since = performance.now();
+    }
+    // A sentence too short to give samples still takes its place (and its pause) in the stream.
+    if (part === 0) yield chunk(new Float32Array(0));
     index++;
   }
   if (index === 0) {

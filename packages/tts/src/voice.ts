@@ -33,6 +33,11 @@ export interface Voice {
   encode(sentence: string, phonemize?: PhonemizeFunction): Promise<EncodedSentence>;
   /** Model ids → mono float samples at {@link sampleRate}. */
   synthesize(ids: readonly number[], options: SynthesisOptions): Promise<Float32Array>;
+  /**
+   * The same audio in pieces, each yielded as soon as it is final (voices that can start playing
+   * before the sentence is done). Joined, the pieces equal {@link synthesize}'s result.
+   */
+  synthesizeStream?(ids: readonly number[], options: SynthesisOptions): AsyncIterable<Float32Array>;
   dispose(): Promise<void>;
 }
 

@@ -1,7 +1,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Rng, runSteps } from "@riff/core";
-import { clausesToSymbols, symbolsToIds, durationsFromLog, MelStepModel, type DecoderStep } from "@riff/tts";
+import { mkdtempSync, readFileSync, writeFileSync, copyFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { clausesToSymbols, symbolsToIds, durationsFromLog, loadArMelConfig, MelStepModel, type DecoderStep } from "@riff/tts";
 
 test("riff-ar-mel token rule: ^ clause , ␠ clause . $ with no pads", () => {
   assert.deepEqual(clausesToSymbols(["həlˈoʊ", " wˈɜːld "]), ["^", "h", "ə", "l", "ˈ", "o", "ʊ", ",", " ", "w", "ˈ", "ɜ", "ː", "l", "d", ".", "$"]);
@@ -73,4 +77,28 @@ test("noise goes on the fed-back copy only, drawn from the rng", async () => {
   // The first frame does not depend on noise; the second frame's input differs from the first frame.
   assert.equal(a.mel[0], c.mel[0]);
   assert.notEqual(a.prev[1], a.mel[0]);
+});
+
+test("voice.json vocoder: the streaming format, the first (plain Griffin–Lim) format, and a bad type", () => {
+  const source = fileURLToPath(new URL("../../../models/slt-voice", import.meta.url));
+  const dir = mkdtempSync(join(tmpdir(), "riff-voice-"));
+  try {
+    copyFileSync(join(source, "mel_filters.json"), join(dir, "mel_filters.json"));
+    const json = JSON.parse(readFileSync(join(source, "voice.json"), "utf8")) as { audio: { vocoder: Record<string, unknown> } };
+    const withVocoder = (vocoder: Record<string, unknown>) => {
+      writeFileSync(join(dir, "voice.json"), JSON.stringify({ ...json, audio: { ...json.audio, vocoder } }));
+      return loadArMelConfig(dir);
+    };
+    const streaming = withVocoder(json.audio.vocoder).vocoder;
+    assert.equal(streaming.type, "streaming-pghi-fgla");
+    if (streaming.type === "streaming-pghi-fgla") assert.ok(streaming.blockFrames > 0 && streaming.iterations >= 1);
+    // The first format had no type and meant Griffin–Lim over the whole sentence.
+    const first = withVocoder({ magnitude: "clamp(pinv(mel_filters) @ exp(mel), 0)", iterations: 60, momentum: 0.99 });
+    assert.deepEqual(first.vocoder, { type: "griffin-lim", iterations: 60, momentum: 0.99 });
+    assert.deepEqual(first.griffinLim, { iterations: 60, momentum: 0.99 });
+    assert.throws(() => withVocoder({ type: "wavenet", iterations: 1 }), /audio\.vocoder\.type must be "griffin-lim" or "streaming-pghi-fgla"/);
+    assert.throws(() => withVocoder({ ...json.audio.vocoder, block_frames: 0 }), /audio\.vocoder\.block_frames must be a positive integer/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -180,3 +180,56 @@ test("100,000 characters stream in bounded memory", async () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+/** A voice that streams each sentence in three pieces of 100 samples per id ("loud" ones twice as loud). */
+function streamingVoice(log: string[]): Voice {
+  const base = mockVoice();
+  return {
+    ...base,
+    async *synthesizeStream(ids) {
+      const text = String.fromCharCode(...ids);
+      const amplitude = text.includes("loud") ? 0.2 : 0.1;
+      const n = ids.length * 100;
+      for (let p = 0; p < 3; p++) {
+        log.push(`made ${text} ${p}`);
+        const from = Math.floor((p * n) / 3);
+        const to = Math.floor(((p + 1) * n) / 3);
+        yield Float32Array.from({ length: to - from }, (_, i) => amplitude * Math.sin((from + i) * 0.3));
+      }
+    },
+  };
+}
+
+test("a streaming voice: parts of a sentence go out as they are made, with one gain and one pause per sentence", async () => {
+  const dir = tempDir();
+  try {
+    const log: string[] = [];
+    const chunks: SpeechChunk[] = [];
+    const result = await speakToFile("Quiet one. A loud one.", join(dir, "parts.wav"), {
+      voice: streamingVoice(log),
+      phonemize: fakePhonemize,
+      sentenceSilence: 0.5,
+      onChunk: (chunk) => {
+        log.push(`written ${chunk.index}.${chunk.part}`);
+        chunks.push(chunk);
+      },
+    });
+    // Each part is on disk before the next part of the same sentence is made.
+    assert.deepEqual(log.slice(0, 6), ["made quiet one. 0", "written 0.0", "made quiet one. 1", "written 0.1", "made quiet one. 2", "written 0.2"]);
+    assert.deepEqual(chunks.map((c) => `${c.index}.${c.part}`), ["0.0", "0.1", "0.2", "1.0", "1.1", "1.2"]);
+    assert.equal(result.sentences, 2);
+    const n0 = "quiet one.".length * 100;
+    const n1 = "a loud one.".length * 100;
+    // The pause (0.5 s at 8 kHz) leads the second sentence's first part only.
+    assert.equal(chunks[3]!.audio.length, 4000 + Math.floor(n1 / 3));
+    assert.equal(result.samples, n0 + 4000 + n1);
+    assert.equal(chunks.reduce((n, c) => n + c.audio.length, 0), result.samples);
+    // One gain for the whole stream: the loud sentence stays twice as loud as the quiet one.
+    const ratio = rms(chunks[4]!.audio) / rms(chunks[1]!.audio);
+    assert.ok(Math.abs(ratio - 2) < 0.1, `loudness ratio ${ratio}`);
+    const wav = new WaveFile(readFileSync(join(dir, "parts.wav")));
+    assert.equal((wav.getSamples() as unknown as Float64Array).length, result.samples);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -13,6 +13,9 @@ export interface ArMelConfig {
   readonly winLength: number;
   readonly nMels: number;
   readonly filterbank: MelFilterbank;
+  /** audio.vocoder: how the mel frames become a waveform. */
+  readonly vocoder: VocoderConfig;
+  /** Iterations and momentum of either vocoder (kept for callers of the first format). */
   readonly griffinLim: { readonly iterations: number; readonly momentum: number };
   readonly phonemeIdMap: PhonemeIdMap;
   readonly language: string;
@@ -27,6 +30,22 @@ export interface ArMelConfig {
   /** Every value of the first fed-back frame (ln of the log clamp: digital silence). */
   readonly initialPrevFrame: number;
 }
+
+/**
+ * "griffin-lim": the first format — Griffin–Lim over the whole sentence from random phases.
+ * "streaming-pghi-fgla": phase-gradient heap integration then a few Fast Griffin–Lim iterations,
+ * block by block while the decoder runs (see StreamingGriffinLim).
+ */
+export type VocoderConfig =
+  | { readonly type: "griffin-lim"; readonly iterations: number; readonly momentum: number }
+  | {
+      readonly type: "streaming-pghi-fgla";
+      readonly iterations: number;
+      readonly momentum: number;
+      readonly blockFrames: number;
+      readonly lookaheadFrames: number;
+      readonly toleranceDb: number;
+    };
 
 export const AR_MEL_MODEL_TYPE = "riff-ar-mel";
 
@@ -72,6 +91,7 @@ export function loadArMelConfig(folder: string): ArMelConfig {
   if (!Array.isArray(stateShape) || !stateShape.every((d) => Number.isInteger(d) && d > 0)) {
     bad("decoder.state_shape", "must be a list of positive integers");
   }
+  const vocoderConfig = parseVocoder(vocoder, int, num, bad);
   const nFft = int(audio, "n_fft", "audio");
   const nMels = int(audio, "n_mels", "audio");
   const filtersFile = join(folder, typeof audio.mel_filters_file === "string" ? audio.mel_filters_file : "mel_filters.json");
@@ -87,7 +107,8 @@ export function loadArMelConfig(folder: string): ArMelConfig {
     winLength: typeof audio.win_length === "number" ? int(audio, "win_length", "audio") : nFft,
     nMels,
     filterbank: loadFilterbank(filtersFile, nMels, nFft / 2 + 1),
-    griffinLim: { iterations: int(vocoder, "iterations", "audio.vocoder"), momentum: num(vocoder, "momentum", "audio.vocoder", 0.99) },
+    vocoder: vocoderConfig,
+    griffinLim: { iterations: vocoderConfig.iterations, momentum: vocoderConfig.momentum },
     phonemeIdMap,
     language: typeof source.language === "string" ? source.language : "en-us",
     noiseScale: num(inference, "noise_scale", "inference", 0),
@@ -99,6 +120,35 @@ export function loadArMelConfig(folder: string): ArMelConfig {
     conditionDim,
     initialPrevFrame: num(decoder, "initial_prev_frame", "decoder"),
   };
+}
+
+type IntField = (obj: Record<string, unknown>, key: string, where: string) => number;
+type NumField = (obj: Record<string, unknown>, key: string, where: string, fallback?: number) => number;
+
+/** audio.vocoder; a voice.json without "type" is the first format (plain Griffin–Lim). */
+function parseVocoder(vocoder: Record<string, unknown>, int: IntField, num: NumField, bad: (field: string, why: string) => never): VocoderConfig {
+  const type = vocoder.type ?? "griffin-lim";
+  const where = "audio.vocoder";
+  const momentum = num(vocoder, "momentum", where, 0.99);
+  if (!(momentum >= 0 && momentum < 10)) bad(`${where}.momentum`, `must be in [0, 10), got ${momentum}`);
+  if (type === "griffin-lim") return { type, iterations: int(vocoder, "iterations", where), momentum };
+  if (type === "streaming-pghi-fgla") {
+    const iterations = vocoder.iterations;
+    if (typeof iterations !== "number" || !Number.isInteger(iterations) || iterations < 0) bad(`${where}.iterations`, "must be a non-negative integer");
+    const lookahead = vocoder.lookahead_frames ?? 4;
+    if (typeof lookahead !== "number" || !Number.isInteger(lookahead) || lookahead < 0) bad(`${where}.lookahead_frames`, "must be a non-negative integer");
+    const toleranceDb = num(vocoder, "pghi_tolerance_db", where, 100);
+    if (!(toleranceDb > 0)) bad(`${where}.pghi_tolerance_db`, "must be positive");
+    return {
+      type,
+      iterations: iterations as number,
+      momentum,
+      blockFrames: int(vocoder, "block_frames", where),
+      lookaheadFrames: lookahead as number,
+      toleranceDb,
+    };
+  }
+  return bad(`${where}.type`, `must be "griffin-lim" or "streaming-pghi-fgla", got ${JSON.stringify(type)}`);
 }
 
 /** mel_filters.json: {"shape": [n_mels, n_fft/2+1], "data": [row-major floats]}. */

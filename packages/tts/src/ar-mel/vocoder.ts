@@ -2,6 +2,8 @@ import type { Rng } from "@riff/core";
 import { Stft } from "../dsp/stft.js";
 import { pseudoInverse, melToLinear, type MelFilterbank } from "../dsp/mel.js";
 import { griffinLim } from "../dsp/griffin-lim.js";
+import { MelInverse } from "../dsp/mel-inverse.js";
+import { StreamingGriffinLim } from "../dsp/streaming-griffin-lim.js";
 
 export interface GriffinLimVocoderConfig {
   readonly filterbank: MelFilterbank;
@@ -14,7 +16,8 @@ export interface GriffinLimVocoderConfig {
 }
 
 /**
- * Log-mel frames (natural log of the mel magnitude) → waveform: exp, the filterbank's
+ * The first vocoder format ("griffin-lim" in voice.json), kept so such voices still load and sound
+ * as before. Log-mel frames (natural log of the mel magnitude) → waveform: exp, the filterbank's
  * pseudo-inverse clamped at 0 (an NNLS stand-in) to get linear magnitudes, then Griffin–Lim from
  * seeded random phases. Output length is (frames − 1)·hop, as the voice's recipe defines it.
  */
@@ -47,5 +50,77 @@ export class GriffinLimVocoder {
     if (frames < 2) return new Float32Array(0);
     const magnitude = this.magnitudes(logMel, frames);
     return griffinLim(this.stft, magnitude, frames, { iterations: this.iterations, momentum: this.momentum, rng });
+  }
+}
+
+export interface StreamingMelVocoderConfig {
+  readonly filterbank: MelFilterbank;
+  readonly nFft: number;
+  readonly hop: number;
+  readonly iterations: number;
+  readonly momentum: number;
+  readonly blockFrames: number;
+  readonly lookaheadFrames: number;
+  readonly toleranceDb: number;
+}
+
+/** One sentence's worth of {@link StreamingMelVocoder}: log-mel frames in, finished samples out. */
+export interface MelVocoderStream {
+  /** Samples the sentence will have in all: (frames − 1)·hop. */
+  readonly totalSamples: number;
+  /** The next log-mel frame (nMels values at `offset`); returns the samples it finished, often none. */
+  push(logMel: ArrayLike<number>, offset?: number): Float32Array;
+}
+
+/**
+ * Log-mel frames → waveform while the frames are being made: each frame's magnitudes from the
+ * filterbank's pseudo-inverse (clamped at 0, as the first format did), then
+ * {@link StreamingGriffinLim}: PGHI phases refined by a few Fast Griffin–Lim iterations, block by
+ * block. Deterministic: it draws no random numbers.
+ */
+export class StreamingMelVocoder {
+  readonly filterbank: MelFilterbank;
+  readonly config: StreamingMelVocoderConfig;
+  private readonly inverse: MelInverse;
+  private readonly magnitudes: Float64Array;
+
+  constructor(config: StreamingMelVocoderConfig) {
+    if (config.filterbank.nFreqs !== config.nFft / 2 + 1) {
+      throw new RangeError(`the mel filterbank has ${config.filterbank.nFreqs} frequencies; n_fft ${config.nFft} gives ${config.nFft / 2 + 1}`);
+    }
+    this.filterbank = config.filterbank;
+    this.config = config;
+    this.inverse = new MelInverse(config.filterbank);
+    this.magnitudes = new Float64Array(config.filterbank.nFreqs);
+  }
+
+  /** A stream for a sentence of `frames` frames. */
+  start(frames: number): MelVocoderStream {
+    const { nFft, hop, iterations, momentum, blockFrames, lookaheadFrames, toleranceDb } = this.config;
+    const phases = new StreamingGriffinLim(frames, { nFft, hop, iterations, momentum, blockFrames, lookahead: lookaheadFrames, toleranceDb });
+    const inverse = this.inverse;
+    const magnitudes = this.magnitudes;
+    return {
+      totalSamples: phases.totalSamples,
+      push(logMel: ArrayLike<number>, offset = 0): Float32Array {
+        inverse.fromLogMel(logMel, offset, magnitudes, 0);
+        return phases.push(magnitudes);
+      },
+    };
+  }
+
+  /** A whole sentence at once: the same samples the stream gives, joined. */
+  vocode(logMel: Float32Array, frames: number): Float32Array {
+    const nMels = this.filterbank.nMels;
+    if (logMel.length !== frames * nMels) throw new RangeError(`expected ${frames}×${nMels} log-mel values, got ${logMel.length}`);
+    const stream = this.start(frames);
+    const out = new Float32Array(stream.totalSamples);
+    let at = 0;
+    for (let t = 0; t < frames; t++) {
+      const piece = stream.push(logMel, t * nMels);
+      out.set(piece, at);
+      at += piece.length;
+    }
+    return out;
   }
 }

@@ -4,8 +4,9 @@ import { espeakPhonemize, type PhonemizeFunction } from "../text/phonemize.js";
 import type { EncodedSentence, SynthesisOptions, Voice } from "../voice.js";
 import { loadArMelConfig, type ArMelConfig } from "./config.js";
 import { clausesToSymbols, durationsFromLog, symbolsToIds } from "./tokens.js";
-import { MelStepModel, type DecoderStep } from "./step-model.js";
-import { GriffinLimVocoder } from "./vocoder.js";
+import { MelStepModel, type DecoderStep, type MelLoopState } from "./step-model.js";
+import { GriffinLimVocoder, StreamingMelVocoder } from "./vocoder.js";
+import { streamMelAudio } from "./stream.js";
 
 export interface ArMelLoadOptions {
   readonly threads?: number;
@@ -24,7 +25,8 @@ export interface MelResult {
 /**
  * riff's autoregressive mel voice (model_type "riff-ar-mel", the embedded slt-voice): an encoder
  * (phoneme ids → encodings + log durations), a one-frame decoder run on the core step loop, and a
- * Griffin–Lim vocoder. voice.json describes every step; this follows its runtime_algorithm.
+ * vocoder that turns the frames into samples while they are made (or, for voices in the first
+ * format, plain Griffin–Lim once the sentence is done). voice.json describes every step; this follows its runtime_algorithm.
  */
 export class ArMelVoice implements Voice {
   readonly kind = "riff-ar-mel";
@@ -34,21 +36,34 @@ export class ArMelVoice implements Voice {
   readonly numSpeakers = 1;
   private readonly encoder: OnnxSession;
   private readonly decoder: OnnxSession;
-  private readonly vocoder: GriffinLimVocoder;
+  private readonly vocoder: GriffinLimVocoder | StreamingMelVocoder;
 
   private constructor(path: string, config: ArMelConfig, encoder: OnnxSession, decoder: OnnxSession) {
     this.path = path;
     this.config = config;
     this.encoder = encoder;
     this.decoder = decoder;
-    this.vocoder = new GriffinLimVocoder({
-      filterbank: config.filterbank,
-      nFft: config.nFft,
-      hop: config.hop,
-      winLength: config.winLength,
-      iterations: config.griffinLim.iterations,
-      momentum: config.griffinLim.momentum,
-    });
+    const vocoder = config.vocoder;
+    this.vocoder =
+      vocoder.type === "streaming-pghi-fgla"
+        ? new StreamingMelVocoder({
+            filterbank: config.filterbank,
+            nFft: config.nFft,
+            hop: config.hop,
+            iterations: vocoder.iterations,
+            momentum: vocoder.momentum,
+            blockFrames: vocoder.blockFrames,
+            lookaheadFrames: vocoder.lookaheadFrames,
+            toleranceDb: vocoder.toleranceDb,
+          })
+        : new GriffinLimVocoder({
+            filterbank: config.filterbank,
+            nFft: config.nFft,
+            hop: config.hop,
+            winLength: config.winLength,
+            iterations: vocoder.iterations,
+            momentum: vocoder.momentum,
+          });
   }
 
   static async load(folder: string, options: ArMelLoadOptions = {}): Promise<ArMelVoice> {
@@ -56,7 +71,10 @@ export class ArMelVoice implements Voice {
     const noiseScale = options.noiseScale ?? loaded.noiseScale;
     checkNumber("noiseScale", noiseScale, { min: 0 });
     const config = { ...loaded, noiseScale };
-    const threads = options.threads !== undefined ? { threads: options.threads } : {};
+    // One intra-op thread unless asked otherwise: the decoder runs once per frame on a [1, 256]
+    // state, far too little work to share, and onnxruntime's spinning pool threads only compete
+    // with the vocoder for the cores (measured: about 2× the CPU time per frame with the default).
+    const threads = { threads: options.threads ?? 1 };
     const encoder = await OnnxSession.load(config.encoderFile, {
       role: "voice encoder",
       requiredInputs: ["phoneme_ids"],
@@ -95,7 +113,22 @@ export class ArMelVoice implements Voice {
 
   /** Phoneme ids → log-mel frames, by the encoder and the step loop. */
   async melSpectrogram(ids: readonly number[], options: { speed?: number; rng: Rng; signal?: AbortSignal }): Promise<MelResult> {
-    const speed = checkNumber("--speed", options.speed ?? 1, { min: 0.1, max: 10 });
+    const { model, initial, durations, logDurations } = await this.prepare(ids, options.speed);
+    const result = await runToEnd(model, initial, {
+      rng: options.rng,
+      maxSteps: model.totalSteps,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    if (result.stopReason === "aborted") throw new RiffError("speech synthesis was aborted");
+    return { mel: result.state.mel, frames: result.state.frames, durations, logDurations };
+  }
+
+  /** The encoder's output and the decoder's step model for a sentence, ready to run. */
+  private async prepare(
+    ids: readonly number[],
+    speedOption: number | undefined,
+  ): Promise<{ model: MelStepModel; initial: MelLoopState; durations: Int32Array; logDurations: Float32Array }> {
+    const speed = checkNumber("--speed", speedOption ?? 1, { min: 0.1, max: 10 });
     if (ids.length === 0) throw new RiffError("no phonemes to speak");
     const { encodingDim, nMels, stateShape } = this.config;
     const encoded = await this.encoder.run({ phoneme_ids: int64(ids, [1, ids.length]) }, ["encodings", "log_durations"]);
@@ -118,24 +151,47 @@ export class ArMelVoice implements Voice {
       return { frame: floatData(out.frame!), nextState: floatData(out.next_state!) };
     };
     const model = new MelStepModel({ decoder, encodings, encodingDim, durations, nMels, noiseScale: this.config.noiseScale });
-    const initial = model.initialState(this.config.initialPrevFrame, stateSize);
-    const result = await runToEnd(model, initial, {
-      rng: options.rng,
-      maxSteps: model.totalSteps,
-      ...(options.signal ? { signal: options.signal } : {}),
-    });
-    if (result.stopReason === "aborted") throw new RiffError("speech synthesis was aborted");
-    return { mel: result.state.mel, frames: result.state.frames, durations, logDurations };
+    return { model, initial: model.initialState(this.config.initialPrevFrame, stateSize), durations, logDurations };
+  }
+
+  /**
+   * The sentence's audio in pieces, each yielded as soon as the vocoder finishes it: with the
+   * streaming vocoder the first piece comes after its first block of frames, long before the
+   * decoder reaches the end. Joined, the pieces are exactly {@link synthesize}'s result.
+   */
+  async *synthesizeStream(ids: readonly number[], options: SynthesisOptions): AsyncGenerator<Float32Array, void> {
+    const vocoder = this.vocoder;
+    if (vocoder instanceof GriffinLimVocoder) {
+      yield await this.synthesize(ids, options);
+      return;
+    }
+    // Separate streams for the decoder's noise and the vocoder (fork 2, which the streaming one does not use).
+    const { model, initial } = await this.prepare(ids, options.speed);
+    if (model.totalSteps < 2) return;
+    const stream = vocoder.start(model.totalSteps);
+    yield* streamMelAudio(model, initial, stream, { rng: options.rng.fork(1), nMels: this.config.nMels, signal: options.signal });
   }
 
   async synthesize(ids: readonly number[], options: SynthesisOptions): Promise<Float32Array> {
-    // Separate streams for the decoder's noise and the vocoder's initial phases.
-    const { mel, frames } = await this.melSpectrogram(ids, {
-      rng: options.rng.fork(1),
-      ...(options.speed !== undefined ? { speed: options.speed } : {}),
-      ...(options.signal ? { signal: options.signal } : {}),
-    });
-    return this.vocoder.vocode(mel, frames, options.rng.fork(2));
+    const vocoder = this.vocoder;
+    if (vocoder instanceof GriffinLimVocoder) {
+      // Separate streams for the decoder's noise and the vocoder's initial phases.
+      const { mel, frames } = await this.melSpectrogram(ids, {
+        rng: options.rng.fork(1),
+        ...(options.speed !== undefined ? { speed: options.speed } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
+      return vocoder.vocode(mel, frames, options.rng.fork(2));
+    }
+    const pieces: Float32Array[] = [];
+    for await (const piece of this.synthesizeStream(ids, options)) pieces.push(piece);
+    const out = new Float32Array(pieces.reduce((n, p) => n + p.length, 0));
+    let at = 0;
+    for (const piece of pieces) {
+      out.set(piece, at);
+      at += piece.length;
+    }
+    return out;
   }
 
   async dispose(): Promise<void> {

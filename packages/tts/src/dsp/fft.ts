@@ -1,45 +1,88 @@
 import FFT from "fft.js";
 
+/** Float arrays the transforms read and write (spectra may be kept in either precision). */
+export type FloatArray = Float32Array | Float64Array;
+
 /**
- * Real FFTs of one power-of-two size, on reusable buffers.
+ * Real FFTs of one power-of-two size n, on reusable buffers.
  *
- * Backed by `fft.js` (MIT, no dependencies, ~1.5M weekly downloads): a radix-4 FFT that is among
- * the fastest pure-JS implementations and has a dedicated real-input transform, which is what an
- * STFT needs. Griffin–Lim runs two transforms per frame per iteration, so speed matters more here
- * than generality (the sizes riff uses, like 1024, are powers of two anyway).
+ * Backed by `fft.js` (MIT, no dependencies, ~1.5M weekly downloads), a radix-4 complex FFT among
+ * the fastest pure-JS implementations. A real signal of length n is transformed as a complex one of
+ * length n/2 (even samples as real parts, odd ones as imaginary parts) and the two interleaved
+ * half-spectra are then split with one twiddle pass: about 30% cheaper than fft.js's own
+ * realTransform and, unlike it, the same trick runs backwards for the inverse. Griffin–Lim runs one
+ * transform each way per frame per iteration, so this is the vocoder's inner loop.
  */
 export class RealFft {
   readonly size: number;
   readonly bins: number;
+  private readonly half: number;
   private readonly fft: FFT;
-  private readonly input: Float64Array;
+  /** cos/sin(2πk/n) for k = 0..n/2. */
+  private readonly cos: Float64Array;
+  private readonly sin: Float64Array;
+  private readonly packed: Float64Array;
   private readonly spectrum: Float64Array;
-  private readonly output: Float64Array;
 
   constructor(size: number) {
-    if (!Number.isInteger(size) || size < 2 || (size & (size - 1)) !== 0) {
-      throw new RangeError(`FFT size must be a power of two ≥ 2, got ${size}`);
+    if (!Number.isInteger(size) || size < 4 || (size & (size - 1)) !== 0) {
+      throw new RangeError(`FFT size must be a power of two ≥ 4, got ${size}`);
     }
     this.size = size;
-    this.bins = size / 2 + 1;
-    this.fft = new FFT(size);
-    this.input = new Float64Array(size);
-    this.spectrum = new Float64Array(size * 2);
-    this.output = new Float64Array(size * 2);
+    this.half = size / 2;
+    this.bins = this.half + 1;
+    this.fft = new FFT(this.half);
+    this.cos = new Float64Array(this.half + 1);
+    this.sin = new Float64Array(this.half + 1);
+    for (let k = 0; k <= this.half; k++) {
+      this.cos[k] = Math.cos((2 * Math.PI * k) / size);
+      this.sin[k] = Math.sin((2 * Math.PI * k) / size);
+    }
+    this.packed = new Float64Array(size);
+    this.spectrum = new Float64Array(size);
   }
 
   /**
    * Forward transform of `frame` (length `size`), writing bins 0..size/2 into `re`/`im` at
    * `offset`. Unnormalized, like numpy.fft.rfft.
    */
-  forward(frame: ArrayLike<number>, re: Float32Array, im: Float32Array, offset = 0): void {
-    const input = this.input;
-    for (let i = 0; i < this.size; i++) input[i] = frame[i]!;
-    this.fft.realTransform(this.spectrum, input);
-    const s = this.spectrum;
-    for (let k = 0; k < this.bins; k++) {
-      re[offset + k] = s[2 * k]!;
-      im[offset + k] = s[2 * k + 1]!;
+  forward(frame: ArrayLike<number>, re: FloatArray, im: FloatArray, offset = 0): void {
+    const packed = this.packed;
+    // x[2j] + i·x[2j+1] is already the interleaved complex layout fft.js reads.
+    for (let i = 0; i < this.size; i++) packed[i] = frame[i]!;
+    this.forwardPacked(re, im, offset);
+  }
+
+  /** {@link forward} of src[srcOffset …] · window, without a separate windowing pass. */
+  forwardWindowed(src: Float64Array, srcOffset: number, window: Float64Array, re: FloatArray, im: FloatArray, offset = 0): void {
+    const packed = this.packed;
+    for (let i = 0; i < this.size; i++) packed[i] = src[srcOffset + i]! * window[i]!;
+    this.forwardPacked(re, im, offset);
+  }
+
+  private forwardPacked(re: FloatArray, im: FloatArray, offset: number): void {
+    const h = this.half;
+    const packed = this.packed;
+    const z = this.spectrum;
+    this.fft.transform(z, packed);
+    const cos = this.cos;
+    const sin = this.sin;
+    for (let k = 0; k <= h; k++) {
+      const a = k === h ? 0 : k;
+      const b = k === 0 ? 0 : h - k;
+      const ar = z[2 * a]!;
+      const ai = z[2 * a + 1]!;
+      const br = z[2 * b]!;
+      const bi = z[2 * b + 1]!;
+      // Even half E = (Z[k] + conj Z[h−k])/2, odd half O = (Z[k] − conj Z[h−k])/(2i); X = E + e^{−2πik/n}·O.
+      const er = 0.5 * (ar + br);
+      const ei = 0.5 * (ai - bi);
+      const or = 0.5 * (ai + bi);
+      const oi = -0.5 * (ar - br);
+      const c = cos[k]!;
+      const s = sin[k]!;
+      re[offset + k] = er + c * or + s * oi;
+      im[offset + k] = ei + c * oi - s * or;
     }
   }
 
@@ -47,51 +90,56 @@ export class RealFft {
    * Inverse of {@link forward}: bins 0..size/2 at `offset` → `size` real samples in `out`
    * (normalized by 1/size, like numpy.fft.irfft; the imaginary parts of DC and Nyquist ignored).
    */
-  inverse(re: Float32Array, im: Float32Array, out: Float64Array, offset = 0): void {
-    const n = this.size;
-    const s = this.spectrum;
-    const half = n / 2;
-    for (let k = 0; k <= half; k++) {
-      s[2 * k] = re[offset + k]!;
-      s[2 * k + 1] = k === 0 || k === half ? 0 : im[offset + k]!;
+  inverse(re: FloatArray, im: FloatArray, out: Float64Array, offset = 0): void {
+    const y = this.inversePacked(re, im, offset);
+    for (let j = 0; j < this.half; j++) {
+      out[2 * j] = y[2 * j]!;
+      out[2 * j + 1] = -y[2 * j + 1]!;
     }
-    for (let k = 1; k < half; k++) {
-      s[2 * (n - k)] = s[2 * k]!;
-      s[2 * (n - k) + 1] = -s[2 * k + 1]!;
-    }
-    this.fft.inverseTransform(this.output, s);
-    const o = this.output;
-    for (let i = 0; i < n; i++) out[i] = o[2 * i]!;
   }
 
-  /**
-   * Two inverse transforms for the price of one: since both signals are real, the complex IFFT of
-   * X₁ + i·X₂ is x₁ + i·x₂. Bins at `offsetA` and `offsetB` → `outA`, `outB`.
-   */
-  inversePair(re: Float32Array, im: Float32Array, offsetA: number, offsetB: number, outA: Float64Array, outB: Float64Array): void {
-    const n = this.size;
-    const half = n / 2;
-    const s = this.spectrum;
-    for (let k = 0; k <= half; k++) {
-      const edge = k === 0 || k === half;
-      const ra = re[offsetA + k]!;
-      const ia = edge ? 0 : im[offsetA + k]!;
-      const rb = re[offsetB + k]!;
-      const ib = edge ? 0 : im[offsetB + k]!;
-      // Z[k] = A[k] + i·B[k]
-      s[2 * k] = ra - ib;
-      s[2 * k + 1] = ia + rb;
-      if (!edge) {
-        // Z[n−k] = conj(A[k]) + i·conj(B[k])
-        s[2 * (n - k)] = ra + ib;
-        s[2 * (n - k) + 1] = rb - ia;
-      }
+  /** dst[dstOffset + i] += window[i] · inverse(bins at `offset`)[i]: one step of an overlap-add. */
+  inverseAdd(re: FloatArray, im: FloatArray, offset: number, window: Float64Array, dst: Float64Array, dstOffset: number): void {
+    const y = this.inversePacked(re, im, offset);
+    for (let j = 0; j < this.half; j++) {
+      dst[dstOffset + 2 * j]! += y[2 * j]! * window[2 * j]!;
+      dst[dstOffset + 2 * j + 1]! -= y[2 * j + 1]! * window[2 * j + 1]!;
     }
-    this.fft.inverseTransform(this.output, s);
-    const o = this.output;
-    for (let i = 0; i < n; i++) {
-      outA[i] = o[2 * i]!;
-      outB[i] = o[2 * i + 1]!;
+  }
+
+  /** The inverse up to the last conjugation: samples are (y[2j], −y[2j+1]) pairs. */
+  private inversePacked(re: FloatArray, im: FloatArray, offset: number): Float64Array {
+    const h = this.half;
+    const z = this.packed;
+    const cos = this.cos;
+    const sin = this.sin;
+    const scale = 1 / h;
+    for (let k = 0; k < h; k++) {
+      const xr = re[offset + k]!;
+      const xi = k === 0 ? 0 : im[offset + k]!;
+      const yr = re[offset + h - k]!;
+      const yi = k === 0 ? 0 : im[offset + h - k]!;
+      // E = (X[k] + conj X[h−k])/2, O = (X[k] − conj X[h−k])·e^{2πik/n}/2, Z = E + i·O.
+      const er = 0.5 * (xr + yr);
+      const ei = 0.5 * (xi - yi);
+      const dr = xr - yr;
+      const di = xi + yi;
+      const c = cos[k]!;
+      const s = sin[k]!;
+      const or = 0.5 * (dr * c - di * s);
+      const oi = 0.5 * (dr * s + di * c);
+      // IDFT(Z) = conj(DFT(conj Z))/h: conjugate and scale here, conjugate back in the callers.
+      z[2 * k] = (er - oi) * scale;
+      z[2 * k + 1] = -(ei + or) * scale;
     }
+    const y = this.spectrum;
+    this.fft.transform(y, z);
+    return y;
+  }
+
+  /** Two inverse transforms: bins at `offsetA` and `offsetB` → `outA`, `outB`. */
+  inversePair(re: FloatArray, im: FloatArray, offsetA: number, offsetB: number, outA: Float64Array, outB: Float64Array): void {
+    this.inverse(re, im, outA, offsetA);
+    this.inverse(re, im, outB, offsetB);
   }
 }
