@@ -37,6 +37,8 @@ export class BeamSearchModel implements StepModel<BeamState, Logits, BeamChoice>
   /** Per row log-partitions, when no processor needs the log-probabilities written out. */
   private logZ = new Float64Array(0);
   private readonly reorderScratch = new RowScratch();
+  /** Prompt + generated ids of the row being processed, for the processors' context. */
+  private context = new Int32Array(0);
 
   constructor(
     private readonly decoder: Decoder,
@@ -82,9 +84,18 @@ export class BeamSearchModel implements StepModel<BeamState, Logits, BeamChoice>
       // HF: log_softmax first, then the processors on the log-probabilities.
       logSoftmax(row, row);
       const prompt = this.prompts[Math.floor(r / numBeams)]!;
-      applyProcessors(this.processors, row, { tokens: [...prompt, ...state.sequences[r]!], promptLength: prompt.length });
+      applyProcessors(this.processors, row, { tokens: this.contextOf(prompt, state.sequences[r]!), promptLength: prompt.length });
     }
     return { step: state.scorer.process(logits, vocab, state.scores, state.sequences), prediction };
+  }
+
+  /** prompt + generated in a reused buffer (valid until the next call). */
+  private contextOf(prompt: readonly number[], generated: readonly number[]): Int32Array {
+    const length = prompt.length + generated.length;
+    if (this.context.length < length) this.context = new Int32Array(Math.max(length, 2 * this.context.length));
+    this.context.set(prompt);
+    this.context.set(generated, prompt.length);
+    return this.context.subarray(0, length);
   }
 
   update(state: BeamState, choice: BeamChoice): BeamState {
