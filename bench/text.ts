@@ -10,6 +10,12 @@
  *   inside onnxruntime's session.run (OnnxSession.stats, through TextModel.sessionStats()).
  * - 4-beam ÷ greedy wall time for the same N new tokens (min_new_tokens = N keeps both at N).
  *
+ * Where the difference comes from: both libraries' time inside onnxruntime's session.run per
+ * step (riff's from its session counters, transformers.js's by timing its session's run), and
+ * the bounds they put on the ratios: hf wall ÷ riff's session.run time is the riff ÷ transformers
+ * ratio riff would reach with no time at all outside session.run, and 4-beam ÷ greedy
+ * session.run time is the beam ratio with no beam bookkeeping at all.
+ *
  * Environment: RIFF_BENCH_TEXT_MODEL (model folder, default ../shared/models/stories260K),
  * RIFF_BENCH_REPS (measured repetitions, default 15), RIFF_BENCH_THREADS (onnxruntime intra-op
  * threads for both, default 1; "auto" leaves onnxruntime's choice), RIFF_BENCH_TEXT_SECONDS (time
@@ -44,13 +50,41 @@ interface GreedyRun {
   readonly prefillMs: number;
   readonly decodeTokensPerSecond: number;
   readonly tokens: readonly number[];
+  /** Time inside session.run (summed) and the number of runs. */
+  readonly onnxMs: number;
+  readonly runs: number;
 }
 
 interface RiffGreedyRun extends GreedyRun {
-  /** Summed step time (prefill step + decode steps) and the part inside session.run. */
+  /** Summed step time (prefill step + decode steps). */
   readonly stepMs: number;
-  readonly onnxMs: number;
-  readonly runs: number;
+}
+
+/** Counts transformers.js's session.run calls and the time spent awaiting them. */
+interface RunTimer {
+  runs: number;
+  ms: number;
+}
+
+/**
+ * Wraps the run method of transformers.js's decoder session (it calls session.run(feeds) on the
+ * instance), measured the same way as riff's OnnxSession.stats: from the call to the resolved
+ * outputs.
+ */
+function timeSessionRuns(model: PreTrainedModel): RunTimer {
+  const timer: RunTimer = { runs: 0, ms: 0 };
+  const sessions = (model as unknown as { sessions: Record<string, { run: (...args: unknown[]) => Promise<unknown> }> }).sessions;
+  const session = sessions.model;
+  if (session === undefined) throw new Error("transformers.js model has no 'model' session to time");
+  const run = session.run.bind(session);
+  session.run = async (...args: unknown[]): Promise<unknown> => {
+    const start = performance.now();
+    const result = await run(...args);
+    timer.ms += performance.now() - start;
+    timer.runs++;
+    return result;
+  };
+  return timer;
 }
 
 interface BeamRun {
@@ -101,8 +135,9 @@ async function riffBeam(model: TextModel): Promise<BeamRun> {
   };
 }
 
-async function transformersGreedy(tokenizer: PreTrainedTokenizer, model: PreTrainedModel): Promise<GreedyRun> {
+async function transformersGreedy(tokenizer: PreTrainedTokenizer, model: PreTrainedModel, timer: RunTimer): Promise<GreedyRun> {
   const streamer = new Timestamps();
+  const before = { ...timer };
   const start = performance.now();
   const inputs = tokenizer(PROMPT);
   const generateStart = performance.now();
@@ -125,7 +160,14 @@ async function transformersGreedy(tokenizer: PreTrainedTokenizer, model: PreTrai
   if (first === undefined || last === undefined || streamer.times.length !== NEW_TOKENS + 1) {
     throw new Error(`transformers streamer saw ${streamer.times.length} puts, expected ${NEW_TOKENS + 1}`);
   }
-  return { wallMs, prefillMs: first - generateStart, decodeTokensPerSecond: ((NEW_TOKENS - 1) * 1000) / (last - first), tokens };
+  return {
+    wallMs,
+    prefillMs: first - generateStart,
+    decodeTokensPerSecond: ((NEW_TOKENS - 1) * 1000) / (last - first),
+    tokens,
+    onnxMs: timer.ms - before.ms,
+    runs: timer.runs - before.runs,
+  };
 }
 
 function expectLength(what: string, count: number): void {
@@ -150,6 +192,7 @@ async function run(): Promise<Record<string, unknown>> {
     dtype: "fp32",
     session_options: { graphOptimizationLevel: "all", ...(threads !== undefined ? { intraOpNumThreads: threads, interOpNumThreads: 1 } : {}) },
   });
+  const transformersTimer = timeSessionRuns(transformers);
 
   const riffRuns: RiffGreedyRun[] = [];
   const beamRuns: BeamRun[] = [];
@@ -157,7 +200,7 @@ async function run(): Promise<Record<string, unknown>> {
   try {
     const variants: readonly (() => Promise<void>)[] = [
       async () => void riffRuns.push(await riffGreedy(riff)),
-      async () => void hfRuns.push(await transformersGreedy(tokenizer, transformers)),
+      async () => void hfRuns.push(await transformersGreedy(tokenizer, transformers, transformersTimer)),
       async () => void beamRuns.push(await riffBeam(riff)),
     ];
     let measuredStart = performance.now();
@@ -188,9 +231,14 @@ async function run(): Promise<Record<string, unknown>> {
   const overheadOfWall = riffRuns.map((r) => 1 - r.onnxMs / r.wallMs);
   const beamOverhead = beamRuns.map((r) => 1 - r.onnxMs / r.stepMs);
   const beamRatio = paired((i) => beamRuns[i]!.wallMs / riffRuns[i]!.wallMs);
+  const beamOnnxRatio = paired((i) => beamRuns[i]!.onnxMs / riffRuns[i]!.onnxMs);
+  const ceiling = paired((i) => hfRuns[i]!.wallMs / riffRuns[i]!.onnxMs);
+  const runRatio = paired((i) => hfRuns[i]!.onnxMs / hfRuns[i]!.runs / (riffRuns[i]!.onnxMs / riffRuns[i]!.runs));
+  const outsidePerToken = (runs: readonly GreedyRun[]): number[] => runs.map((r) => (r.wallMs - r.onnxMs) / NEW_TOKENS);
   const tps = (runs: readonly { wallMs: number }[]): number[] => runs.map((r) => (NEW_TOKENS * 1000) / r.wallMs);
   const sameTokens = riffRuns.every((r, i) => r.tokens.every((t, j) => t === hfRuns[i]!.tokens[j]));
   if (riffRuns.some((r) => r.runs !== NEW_TOKENS)) throw new Error("riff ran a number of forward passes other than one per token");
+  if (hfRuns.some((r) => r.runs !== NEW_TOKENS)) throw new Error("transformers.js ran a number of session runs other than one per token");
 
   return {
     model: modelDir,
@@ -210,19 +258,26 @@ async function run(): Promise<Record<string, unknown>> {
       riffOverheadShareOfGenerateWall: spread(overheadOfWall),
       riffBeam4LoopOverheadShare: spread(beamOverhead),
       beam4OverGreedyWallTime: spread(beamRatio),
+      beam4OverGreedySessionRunTime: spread(beamOnnxRatio),
+      transformersOverRiffSessionRunMsPerStep: spread(runRatio),
+      riffOverTransformersCeilingWithNoTimeOutsideRun: spread(ceiling),
     },
     riff: {
       tokensPerSecond: spread(tps(riffRuns)),
       decodeTokensPerSecond: spread(riffRuns.map((r) => r.decodeTokensPerSecond)),
       prefillMs: spread(riffRuns.map((r) => r.prefillMs)),
       onnxMsPerStep: spread(riffRuns.map((r) => r.onnxMs / r.runs)),
+      outsideRunMsPerToken: spread(outsidePerToken(riffRuns)),
       stepMsPerStep: spread(riffRuns.map((r) => r.stepMs / NEW_TOKENS)),
+      beam4OnnxMsPerStep: spread(beamRuns.map((r) => r.onnxMs / NEW_TOKENS)),
       beam4TokensPerSecond: spread(tps(beamRuns)),
     },
     transformers: {
       tokensPerSecond: spread(tps(hfRuns)),
       decodeTokensPerSecond: spread(hfRuns.map((r) => r.decodeTokensPerSecond)),
       prefillMs: spread(hfRuns.map((r) => r.prefillMs)),
+      onnxMsPerStep: spread(hfRuns.map((r) => r.onnxMs / r.runs)),
+      outsideRunMsPerToken: spread(outsidePerToken(hfRuns)),
     },
   };
 }
