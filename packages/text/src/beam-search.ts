@@ -61,7 +61,7 @@ export class BeamSearchModel implements StepModel<BeamState, Logits, BeamChoice>
     };
   }
 
-  async predict(state: BeamState, step: number): Promise<Logits> {
+  predict(state: BeamState, step: number): Promise<Logits> {
     if (step === 0 || state.cache === undefined) {
       return prefill(this.decoder, this.prompts, this.padId, this.options.numBeams);
     }

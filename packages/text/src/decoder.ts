@@ -1,5 +1,5 @@
 import { RiffError } from "@riff/core";
-import { OnnxSession, bool, dimsOf, floatData, int64, integers, type ExecutionProvider, type OrtTensor, type SessionStats, type ValueInfo } from "@riff/onnx";
+import { OnnxSession, bool, floatData, int64, integers, type ExecutionProvider, type OrtTensor, type SessionStats, type ValueInfo } from "@riff/onnx";
 import { KvCache, type KvLayerIO, type KvLayout } from "./kv-cache.js";
 import type { ModelConfig } from "./model-folder.js";
 import { StepFeeds } from "./step-feeds.js";
@@ -160,9 +160,9 @@ export class Decoder {
     const outputs = await session.run(feeds, this.fetches);
     const logitsTensor = outputs.logits;
     if (logitsTensor === undefined) throw new Error("the decoder returned no logits");
-    const dims = dimsOf(logitsTensor);
-    const vocab = dims[dims.length - 1] ?? 0;
-    const positions = dims.length === 3 ? (dims[1] ?? 1) : 1;
+    const dims = logitsTensor.dims;
+    const vocab = Number(dims[dims.length - 1] ?? 0);
+    const positions = dims.length === 3 ? Number(dims[1] ?? 1) : 1;
     const all = floatData(logitsTensor);
     let logits: Float32Array;
     if (positions === 1) {

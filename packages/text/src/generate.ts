@@ -80,7 +80,8 @@ export class SamplingModel implements StepModel<SamplingState, Logits, SampledCh
     this.eos = new Set(options.eosTokenIds);
   }
 
-  async predict(state: SamplingState, step: number): Promise<Logits> {
+  // Not async: the decoder's promise is returned as is, without another wrapping promise per step.
+  predict(state: SamplingState, step: number): Promise<Logits> {
     if (step === 0 || state.cache === undefined) {
       return prefill(this.decoder, this.prompts, this.padId, this.options.numReturnSequences);
     }
