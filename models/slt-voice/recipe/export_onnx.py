@@ -43,7 +43,7 @@ cfg = {
            "fmin": FMIN, "fmax": FMAX, "mel_scale": "slaney", "mel_norm": "slaney", "spectrum": "magnitude (power 1)",
            "stft_center": True, "stft_pad_mode": "reflect", "log": "natural log", "log_clamp_min": LOG_CLAMP,
            "mel_filters_file": "mel_filters.json", "mel_filters_shape": list(fb.shape),
-           "vocoder": {"type": "streaming-pghi-fgla", "magnitude": "clamp(pinv(mel_filters) @ exp(mel), 0)", "initial_phase": "real-time phase gradient heap integration (Hann gamma = 0.25645 * n_fft^2), continuing the previous settled frame", "iterations": 3, "momentum": 0.99, "block_frames": 32, "lookahead_frames": 2, "pghi_tolerance_db": 100, "output_samples": "(N_frames - 1) * hop_length (istft, center=true)", "previous_default": {"type": "griffin-lim", "iterations": 60, "momentum": 0.99, "initial_phase": "random"}}},
+           "vocoder": {"type": "streaming-pghi-fgla", "magnitude": "clamp(pinv(mel_filters) @ exp(mel), 0)", "initial_phase": "real-time phase gradient heap integration (Hann gamma = 0.25645 * n_fft^2), continuing the previous settled frame", "iterations": 2, "momentum": 0.99, "block_frames": 32, "lookahead_frames": 2, "pghi_tolerance_db": 100, "output_samples": "(N_frames - 1) * hop_length (istft, center=true)", "previous_default": {"type": "griffin-lim", "iterations": 60, "momentum": 0.99, "initial_phase": "random"}}},
  "phoneme_id_map": PHONEME_ID_MAP, "num_symbols": NUM_SYMBOLS,
  "phoneme_source": {"package": "phonemizer", "language": "en-us", "call": "phonemize(text, 'en-us') -> string[] (one IPA string per clause)"},
  "phonemes_to_ids": ["symbols = ['^'] + clause_1 + [',', ' '] + clause_2 + ... + [',', ' '] + clause_n + ['.'] + ['$']",

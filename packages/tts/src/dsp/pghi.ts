@@ -130,7 +130,10 @@ export class PhaseGradientIntegrator {
         // A bin of the previous frame: carry its phase forward in time (trapezoidal rule).
         const m = id;
         if (!pending[m]) continue;
-        phase[base + m] = phase[prev * bins + m]! + 0.5 * (this.dtPrev[m]! + this.dtCur[m]!);
+        // Wrapped to (−π, π]: unbounded sums would reach 10⁵ rad within seconds, where cos and sin
+        // take their slow range-reduction path.
+        const p = phase[prev * bins + m]! + 0.5 * (this.dtPrev[m]! + this.dtCur[m]!);
+        phase[base + m] = p - TWO_PI * Math.round(p / TWO_PI);
         pending[m] = 0;
         remaining--;
         this.push(logMag[base + m]!, bins + m);
@@ -173,3 +176,4 @@ export class PhaseGradientIntegrator {
 }
 
 const BUCKETS = 512;
+const TWO_PI = 2 * Math.PI;

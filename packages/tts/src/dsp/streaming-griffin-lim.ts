@@ -1,6 +1,7 @@
 import { RealFft } from "./fft.js";
 import { hannWindow } from "./stft.js";
 import { PhaseGradientIntegrator } from "./pghi.js";
+import { setPhasor } from "./phasor.js";
 
 export interface StreamingGriffinLimOptions {
   readonly nFft: number;
@@ -61,6 +62,9 @@ export class StreamingGriffinLim {
   private readonly carry: Float64Array;
   private buffer: Float64Array;
   private invEnvelope: Float64Array;
+  /** The frames invEnvelope was computed for. */
+  private regionStart = -1;
+  private regionEnd = -1;
   private received = 0;
   private settled = 0;
   private initialized = 0;
@@ -174,10 +178,7 @@ export class StreamingGriffinLim {
         const a = mag[b + m]!;
         if (a > 0) {
           // e^{iπm} = ±1 turns the centred phase back into the FFT's.
-          const angle = phase[b + m]!;
-          const sign = m & 1 ? -a : a;
-          re[b + m] = sign * Math.cos(angle);
-          im[b + m] = sign * Math.sin(angle);
+          setPhasor(phase[b + m]!, m & 1 ? -a : a, re, im, b + m);
         } else {
           re[b + m] = 0;
           im[b + m] = 0;
@@ -193,6 +194,9 @@ export class StreamingGriffinLim {
   private prepareRegion(c: number, end: number): number {
     const { nFft, hop } = this;
     const length = (end - 1 - c) * hop + nFft;
+    if (this.regionStart === c && this.regionEnd === end) return length;
+    this.regionStart = c;
+    this.regionEnd = end;
     if (this.buffer.length < length) {
       this.buffer = new Float64Array(length);
       this.invEnvelope = new Float64Array(length);
