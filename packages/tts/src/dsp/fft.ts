@@ -62,27 +62,35 @@ export class RealFft {
 
   private forwardPacked(re: FloatArray, im: FloatArray, offset: number): void {
     const h = this.half;
-    const packed = this.packed;
     const z = this.spectrum;
-    this.fft.transform(z, packed);
+    this.fft.transform(z, this.packed);
     const cos = this.cos;
     const sin = this.sin;
-    for (let k = 0; k <= h; k++) {
-      const a = k === h ? 0 : k;
-      const b = k === 0 ? 0 : h - k;
-      const ar = z[2 * a]!;
-      const ai = z[2 * a + 1]!;
-      const br = z[2 * b]!;
-      const bi = z[2 * b + 1]!;
-      // Even half E = (Z[k] + conj Z[h−k])/2, odd half O = (Z[k] − conj Z[h−k])/(2i); X = E + e^{−2πik/n}·O.
+    // Bins k and h−k come from the same pair Z[k], Z[h−k]: with E = (Z[k] + conj Z[h−k])/2 and
+    // O = (Z[k] − conj Z[h−k])/(2i), X[k] = E + e^{−2πik/n}·O and X[h−k] = conj(E − e^{−2πik/n}·O).
+    const z0r = z[0]!;
+    const z0i = z[1]!;
+    re[offset] = z0r + z0i;
+    im[offset] = 0;
+    re[offset + h] = z0r - z0i;
+    im[offset + h] = 0;
+    for (let k = 1, j = h - 1; k <= j; k++, j--) {
+      const ar = z[2 * k]!;
+      const ai = z[2 * k + 1]!;
+      const br = z[2 * j]!;
+      const bi = z[2 * j + 1]!;
       const er = 0.5 * (ar + br);
       const ei = 0.5 * (ai - bi);
       const or = 0.5 * (ai + bi);
       const oi = -0.5 * (ar - br);
       const c = cos[k]!;
       const s = sin[k]!;
-      re[offset + k] = er + c * or + s * oi;
-      im[offset + k] = ei + c * oi - s * or;
+      const wr = c * or + s * oi;
+      const wi = c * oi - s * or;
+      re[offset + k] = er + wr;
+      im[offset + k] = ei + wi;
+      re[offset + j] = er - wr;
+      im[offset + j] = wi - ei;
     }
   }
 
@@ -114,12 +122,18 @@ export class RealFft {
     const cos = this.cos;
     const sin = this.sin;
     const scale = 1 / h;
-    for (let k = 0; k < h; k++) {
+    // Z[k] = E + i·O with E = (X[k] + conj X[h−k])/2, O = (X[k] − conj X[h−k])·e^{2πik/n}/2, and
+    // Z[h−k] = conj E + i·conj O. IDFT(Z) = conj(DFT(conj Z))/h: conjugated and scaled here,
+    // conjugated back by the callers. DC's and Nyquist's imaginary parts are ignored (irfft).
+    const x0 = re[offset]!;
+    const xh = re[offset + h]!;
+    z[0] = 0.5 * (x0 + xh) * scale;
+    z[1] = -0.5 * (x0 - xh) * scale;
+    for (let k = 1, j = h - 1; k <= j; k++, j--) {
       const xr = re[offset + k]!;
-      const xi = k === 0 ? 0 : im[offset + k]!;
-      const yr = re[offset + h - k]!;
-      const yi = k === 0 ? 0 : im[offset + h - k]!;
-      // E = (X[k] + conj X[h−k])/2, O = (X[k] − conj X[h−k])·e^{2πik/n}/2, Z = E + i·O.
+      const xi = im[offset + k]!;
+      const yr = re[offset + j]!;
+      const yi = im[offset + j]!;
       const er = 0.5 * (xr + yr);
       const ei = 0.5 * (xi - yi);
       const dr = xr - yr;
@@ -128,9 +142,10 @@ export class RealFft {
       const s = sin[k]!;
       const or = 0.5 * (dr * c - di * s);
       const oi = 0.5 * (dr * s + di * c);
-      // IDFT(Z) = conj(DFT(conj Z))/h: conjugate and scale here, conjugate back in the callers.
       z[2 * k] = (er - oi) * scale;
       z[2 * k + 1] = -(ei + or) * scale;
+      z[2 * j] = (er + oi) * scale;
+      z[2 * j + 1] = (ei - or) * scale;
     }
     const y = this.spectrum;
     this.fft.transform(y, z);
