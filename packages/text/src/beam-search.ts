@@ -1,4 +1,12 @@
-import { applyProcessors, createLogitsProcessors, logSoftmax, type LogitsProcessor, type StepModel } from "@riff/core";
+import {
+  MinNewTokensProcessor,
+  NoRepeatNgramProcessor,
+  applyProcessors,
+  createLogitsProcessors,
+  logSoftmax,
+  type LogitsProcessor,
+  type StepModel,
+} from "@riff/core";
 import { prefill } from "./batch.js";
 import { rowLogZ } from "./beam-candidates.js";
 import { BeamSearchScorer, type BeamStep } from "./beam-scorer.js";
@@ -34,7 +42,13 @@ const DEAD_BEAM = -1e9;
  */
 export class BeamSearchModel implements StepModel<BeamState, Logits, BeamChoice> {
   private readonly processors: LogitsProcessor[];
-  /** Per row log-partitions, when no processor needs the log-probabilities written out. */
+  /**
+   * Whether every processor only bans tokens (sets -Infinity). A ban commutes with the log-softmax
+   * when the log-partition is taken before it (−∞ − logZ = −∞, the other entries untouched), so
+   * the bans can go on the raw logits and the log-probabilities need not be written out.
+   */
+  private readonly bansOnly: boolean;
+  /** Per row log-partitions of the raw logits, when the log-probabilities are not written out. */
   private logZ = new Float64Array(0);
   private readonly reorderScratch = new RowScratch();
   /** Prompt + generated ids of the row being processed, for the processors' context. */
@@ -47,6 +61,7 @@ export class BeamSearchModel implements StepModel<BeamState, Logits, BeamChoice>
     private readonly prompts: readonly (readonly number[])[],
   ) {
     this.processors = createLogitsProcessors(options.sampling);
+    this.bansOnly = this.processors.every((p) => p instanceof MinNewTokensProcessor || p instanceof NoRepeatNgramProcessor);
   }
 
   initialState(): BeamState {
@@ -73,10 +88,17 @@ export class BeamSearchModel implements StepModel<BeamState, Logits, BeamChoice>
     const { logits, vocab } = prediction;
     const { numBeams } = this.options;
     const rows = state.sequences.length;
-    if (this.processors.length === 0) {
-      // The scorer reads float32(logit − logZ) on the fly: the same values as log_softmax rows.
+    if (this.bansOnly) {
+      // The scorer reads float32(logit − logZ) on the fly: the same values as HF's log_softmax
+      // rows with the bans applied after it.
       if (this.logZ.length !== rows) this.logZ = new Float64Array(rows);
-      for (let r = 0; r < rows; r++) this.logZ[r] = rowLogZ(logits, r * vocab, vocab);
+      for (let r = 0; r < rows; r++) {
+        this.logZ[r] = rowLogZ(logits, r * vocab, vocab);
+        if (this.processors.length === 0) continue;
+        const prompt = this.prompts[Math.floor(r / numBeams)]!;
+        const row = logits.subarray(r * vocab, (r + 1) * vocab);
+        applyProcessors(this.processors, row, { tokens: this.contextOf(prompt, state.sequences[r]!), promptLength: prompt.length });
+      }
       return { step: state.scorer.process(logits, vocab, state.scores, state.sequences, this.logZ), prediction };
     }
     for (let r = 0; r < rows; r++) {
