@@ -46,6 +46,7 @@ export class StreamingGriffinLim {
   private readonly window: Float64Array;
   private readonly windowSq: Float64Array;
   private readonly floor: number;
+  private readonly rows: number;
   private readonly logMag: Float64Array;
   /** Each frame's loudest log magnitude. */
   private readonly loudest: Float64Array;
@@ -88,9 +89,12 @@ export class StreamingGriffinLim {
     this.window = hannWindow(nFft);
     this.windowSq = this.window.map((w) => w * w);
     this.floor = -((options.toleranceDb ?? 100) / 20) * Math.LN10;
-    const size = totalFrames * this.bins;
+    // Frame f lives in row f mod `rows`: a block needs the frame before it, its own frames and the
+    // look-ahead (and one just received), so memory stays the same however long the sentence.
+    this.rows = Math.min(totalFrames, blockFrames + lookahead + 2);
+    const size = this.rows * this.bins;
     this.logMag = new Float64Array(size);
-    this.loudest = new Float64Array(totalFrames);
+    this.loudest = new Float64Array(this.rows);
     this.mag = new Float64Array(size);
     this.phase = new Float64Array(size);
     this.re = new Float64Array(size);
@@ -102,6 +106,10 @@ export class StreamingGriffinLim {
     this.carry = new Float64Array(nFft - hop);
     this.buffer = new Float64Array(0);
     this.invEnvelope = new Float64Array(0);
+  }
+
+  private row(frame: number): number {
+    return frame % this.rows;
   }
 
   /** Samples the whole stream will emit. */
@@ -121,7 +129,7 @@ export class StreamingGriffinLim {
   push(magnitudes: ArrayLike<number>): Float32Array {
     if (this.received >= this.totalFrames) throw new RangeError(`all ${this.totalFrames} frames were already given`);
     if (magnitudes.length !== this.bins) throw new RangeError(`a frame has ${this.bins} magnitudes, got ${magnitudes.length}`);
-    const base = this.received * this.bins;
+    const base = this.row(this.received) * this.bins;
     let loudest = 0;
     for (let k = 0; k < this.bins; k++) {
       const m = magnitudes[k]!;
@@ -130,7 +138,7 @@ export class StreamingGriffinLim {
     }
     // Log magnitudes for PGHI, floored relative to the frame's loudest bin so silence stays finite.
     const top = Math.log(loudest > 0 ? loudest : 1e-30);
-    this.loudest[this.received] = top;
+    this.loudest[this.row(this.received)] = top;
     const floor = top + this.floor - 1;
     for (let k = 0; k < this.bins; k++) {
       const m = this.mag[base + k]!;
@@ -168,12 +176,15 @@ export class StreamingGriffinLim {
     if (start > 0 && start < end) {
       // The frame before was refined by Griffin–Lim since its PGHI phase: read its phase back
       // (FFT phase → centred phase: the FFT's time origin is the frame's first sample).
-      const b = (start - 1) * bins;
+      const b = this.row(start - 1) * bins;
       for (let m = 0; m < bins; m++) phase[b + m] = Math.atan2(im[b + m]!, re[b + m]!) - Math.PI * (m & 1);
     }
     for (let f = start; f < end; f++) {
-      this.pghi.integrate(this.logMag, f - 1, f, f + 1 < end ? f + 1 : -1, phase, this.loudest[f]! + this.floor);
-      const b = f * bins;
+      const row = this.row(f);
+      const prev = f > 0 ? this.row(f - 1) : -1;
+      const next = f + 1 < end ? this.row(f + 1) : -1;
+      this.pghi.integrate(this.logMag, prev, row, next, phase, this.loudest[row]! + this.floor);
+      const b = row * bins;
       for (let m = 0; m < bins; m++) {
         const a = mag[b + m]!;
         if (a > 0) {
@@ -221,7 +232,7 @@ export class StreamingGriffinLim {
     const w = this.window;
     buf.fill(0, 0, length);
     buf.set(this.carry.subarray(0, Math.min(this.carry.length, length)));
-    for (let f = from; f < to; f++) this.fft.inverseAdd(this.re, this.im, f * bins, w, buf, (f - c) * hop);
+    for (let f = from; f < to; f++) this.fft.inverseAdd(this.re, this.im, this.row(f) * bins, w, buf, (f - c) * hop);
   }
 
   /** Fast Griffin–Lim on frames [c, end), the settled frames before c held fixed. */
@@ -247,7 +258,7 @@ export class StreamingGriffinLim {
       for (let j = 0; j < length; j++) buf[j]! *= env[j]!;
       for (let f = c; f < end; f++) {
         this.fft.forwardWindowed(buf, (f - c) * hop, w, pr, pi);
-        const b = f * bins;
+        const b = this.row(f) * bins;
         for (let m = 0; m < bins; m++) {
           const a = mag[b + m]!;
           const tr = pr[m]!;
