@@ -42,13 +42,20 @@ export class CandidateHeap {
       const base = bases[k]!;
       const shift = logZ === undefined ? 0 : logZ[k]!;
       const start = offset + k * vocab;
+      // Once the heap is full, a value can only enter if it beats `cut`, a bound in the row's own
+      // units (the root's score moved back by base and shift, less a margin for the two roundings):
+      // most of the row is rejected by that one compare, without the float32 arithmetic.
+      let cut = count === size ? rawCut(score[0]!, base, shift) : -Infinity;
       for (let v = 0; v < vocab; v++) {
-        const s = Math.fround(Math.fround(values[start + v]! - shift) + base);
+        const x = values[start + v]!;
+        if (!(x > cut) && count === size) continue;
+        const s = Math.fround(Math.fround(x - shift) + base);
         if (count === size) {
           if (!(s > score[0]!)) continue;
           index[0] = k * vocab + v;
           score[0] = s;
           siftDown(index, score, count);
+          cut = rawCut(score[0]!, base, shift);
         } else {
           let i = count++;
           index[i] = k * vocab + v;
@@ -59,6 +66,7 @@ export class CandidateHeap {
             swap(index, score, i, p);
             i = p;
           }
+          if (count === size) cut = rawCut(score[0]!, base, shift);
         }
       }
     }
@@ -81,6 +89,17 @@ export function rowLogZ(values: Float32Array, start: number, length: number): nu
   let sum = 0;
   for (let i = start; i < start + length; i++) sum += Math.exp(values[i]! - m);
   return m + Math.log(sum);
+}
+
+/**
+ * A value x of a row with this base and shift can score above `root` only if x > the returned bound:
+ * float32(float32(x − shift) + base) ≤ x − shift + base + 2 roundings, each under 2⁻²³ of the
+ * magnitudes involved; the margin is far above that. NaN bounds (infinite inputs) reject nothing.
+ */
+function rawCut(root: number, base: number, shift: number): number {
+  const cut = root - base + shift;
+  const margin = 1e-5 * (1 + Math.abs(root) + Math.abs(base) + Math.abs(shift));
+  return Number.isNaN(cut) ? -Infinity : cut - margin;
 }
 
 function weaker(index: Int32Array, score: Float64Array, a: number, b: number): boolean {
