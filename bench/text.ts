@@ -9,7 +9,6 @@
  * - riff's loop overhead: the share of riff's step time (runSteps' stepMs, summed) not spent
  *   inside onnxruntime's session.run (OnnxSession.stats, through TextModel.sessionStats()).
  * - 4-beam ÷ greedy wall time for the same N new tokens (min_new_tokens = N keeps both at N).
- * A full garbage collection precedes every timed generation, so none pays for another's garbage.
  *
  * Where the difference comes from: both libraries' time inside onnxruntime's session.run per
  * step (riff's from its session counters, transformers.js's by timing its session's run), and
@@ -23,8 +22,6 @@
  * budget of the measured repetitions, default 100: fewer run when the machine is slow, at least 5).
  */
 import { existsSync } from "node:fs";
-import v8 from "node:v8";
-import vm from "node:vm";
 import { basename, dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadTextModel, type TextModel } from "@riff/text";
@@ -39,16 +36,6 @@ const MIN_REPS = 5;
 
 const repoRoot = fileURLToPath(new URL("../", import.meta.url));
 const modelDir = resolve(repoRoot, process.env.RIFF_BENCH_TEXT_MODEL ?? "../shared/models/stories260K");
-
-/**
- * A full garbage collection, run before every timed generation: both libraries run in this one
- * process, so without it one pays for collecting the other's garbage (transformers.js makes more
- * per token). Each then pays only for its own.
- */
-const collectGarbage = ((): (() => void) => {
-  v8.setFlagsFromString("--expose-gc");
-  return vm.runInNewContext("gc") as () => void;
-})();
 
 function positiveInt(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -228,10 +215,7 @@ async function run(): Promise<Record<string, unknown>> {
         break;
       }
       // Rotate the order so that no variant always runs first or after the same neighbour.
-      for (let k = 0; k < variants.length; k++) {
-        collectGarbage();
-        await variants[(i + k) % variants.length]!();
-      }
+      for (let k = 0; k < variants.length; k++) await variants[(i + k) % variants.length]!();
       if (i >= WARMUP) console.error(`[bench] text: repetition ${i - WARMUP + 1}/${reps}`);
     }
   } finally {
