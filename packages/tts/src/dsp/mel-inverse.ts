@@ -68,8 +68,9 @@ export class MelInverse {
       pivot[i] = gram[i * m + i]! - l * gram[(i - 1) * m + i]!;
       largest = Math.max(largest, gram[i * m + i]!);
     }
-    // All pivots clearly positive ⇔ positive definite and well conditioned, so no singular value is
-    // anywhere near torch.linalg.pinv's cut-off (ε·max(m, n)·σ_max) and pinv = Wᵀ(WWᵀ)⁻¹ holds.
+    // Pivots of a symmetric positive definite matrix are ≥ its smallest eigenvalue; all clearly
+    // positive means W has full row rank, so pinv = Wᵀ(WWᵀ)⁻¹. (A filterbank with a singular value
+    // near torch.linalg.pinv's cut-off would need the cut-off: it takes the dense path.)
     const smallest = Math.min(...pivot);
     if (banded && smallest > 1e-6 * largest) {
       this.lower = lower;

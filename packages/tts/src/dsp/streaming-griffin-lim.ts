@@ -284,12 +284,10 @@ export class StreamingGriffinLim {
   /** Settles frames [c, to): their overlap-add becomes final for every sample before frame `to`. */
   private settle(c: number, to: number, end: number): Float32Array {
     const { hop, nFft } = this;
-    const length = this.prepareRegion(c, Math.max(end, to));
+    // The region of frames [c, end) covers the settled frames' samples: end ≥ to.
+    this.prepareRegion(c, end);
     const pad = nFft / 2;
-    const outLength = (to - c) * hop + (nFft - hop);
-    if (this.buffer.length < outLength) throw new Error("region buffer too short");
-    this.synthesize(c, c, to, outLength);
-    void length;
+    this.synthesize(c, c, to, (to - c) * hop + (nFft - hop));
     const buf = this.buffer;
     const env = this.invEnvelope;
     // Padded sample j (frame f starts at f·hop) is final once no unsettled frame covers it.
