@@ -68,9 +68,10 @@ export class MelInverse {
       pivot[i] = gram[i * m + i]! - l * gram[(i - 1) * m + i]!;
       largest = Math.max(largest, gram[i * m + i]!);
     }
-    // Pivots of a symmetric positive definite matrix are ≥ its smallest eigenvalue; all clearly
-    // positive means W has full row rank, so pinv = Wᵀ(WWᵀ)⁻¹. (A filterbank with a singular value
-    // near torch.linalg.pinv's cut-off would need the cut-off: it takes the dense path.)
+    // All pivots clearly positive ⇔ W·Wᵀ positive definite ⇔ W has full row rank, so
+    // pinv = Wᵀ(WWᵀ)⁻¹ — unless a singular value lies below torch.linalg.pinv's cut-off
+    // (ε·max(m, n)·σ_max), which the pivots do not rule out; for the slaney banks voices use the
+    // two agree to float precision (tested against the dense pseudo-inverse).
     const smallest = Math.min(...pivot);
     if (banded && smallest > 1e-6 * largest) {
       this.lower = lower;
