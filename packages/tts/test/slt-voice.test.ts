@@ -1,6 +1,7 @@
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import { Rng } from "@riff/core";
@@ -106,4 +107,28 @@ test("synthesizeStream: the sentence in several pieces that join into synthesize
     at += p.length;
   }
   assert.deepEqual(joined, await voice!.synthesize(s.phoneme_ids, { rng: new Rng(7) }));
+});
+
+test("a voice.json in the first format (plain Griffin–Lim) still loads and speaks, one piece per sentence", { skip }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), "riff-first-format-"));
+  try {
+    for (const file of ["encoder.onnx", "decoder.onnx", "mel_filters.json"]) copyFileSync(join(folder, file), join(dir, file));
+    const json = JSON.parse(readFileSync(join(folder, "voice.json"), "utf8")) as { audio: Record<string, unknown> };
+    const vocoder = { magnitude: "clamp(pinv(mel_filters) @ exp(mel), 0)", iterations: 4, momentum: 0.99 };
+    writeFileSync(join(dir, "voice.json"), JSON.stringify({ ...json, audio: { ...json.audio, vocoder } }));
+    const old = await ArMelVoice.load(dir, { noiseScale: 0 });
+    try {
+      assert.deepEqual(old.config.vocoder, { type: "griffin-lim", iterations: 4, momentum: 0.99 });
+      const s = reference.sentences[0]!;
+      const pieces: Float32Array[] = [];
+      for await (const piece of old.synthesizeStream(s.phoneme_ids, { rng: new Rng(1) })) pieces.push(piece);
+      assert.equal(pieces.length, 1);
+      assert.equal(pieces[0]!.length, (s.n_frames - 1) * old.config.hop);
+      assert.ok(rms(pieces[0]!) > 1e-4);
+    } finally {
+      await old.dispose();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
