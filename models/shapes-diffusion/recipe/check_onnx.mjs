@@ -1,11 +1,11 @@
 // Compare the exported ONNX files (onnxruntime-node) with the PyTorch outputs saved by export_onnx.py,
 // and check that @huggingface/tokenizers gives the ids Python uses.
-// Usage (repo root): node models/shapes-diffusion/recipe/check_onnx.mjs [.train/shapes/export_check.json]
+// Usage (repo root): node models/shapes-diffusion/recipe/check_onnx.mjs [.train/shapes/export_check.json] [model dir]
 import fs from "node:fs";
 import ort from "onnxruntime-node";
 import { Tokenizer } from "@huggingface/tokenizers";
 
-const dir = "models/shapes-diffusion";
+const dir = process.argv[3] ?? "models/shapes-diffusion";
 const ref = JSON.parse(fs.readFileSync(process.argv[2] ?? ".train/shapes/export_check.json", "utf8"));
 const tj = JSON.parse(fs.readFileSync(`${dir}/tokenizer/tokenizer.json`, "utf8"));
 const tc = JSON.parse(fs.readFileSync(`${dir}/tokenizer/tokenizer_config.json`, "utf8"));

@@ -25,8 +25,10 @@ AC = torch.cumprod(1 - betas, 0)
 
 
 class Denoiser:
-    def __init__(self, te, un, ids, guidance):
+    def __init__(self, te, un, ids, guidance, prediction="epsilon"):
         self.un = un
+        self.v = prediction == "v_prediction"
+        self.clip = not self.v  # as export_onnx.clip_sample writes into scheduler_config.json
         self.g = guidance
         with torch.no_grad():
             self.ctx = torch.cat([te(ids), te(torch.zeros_like(ids))], 0)
@@ -39,7 +41,11 @@ class Denoiser:
             e = self.un(torch.cat([x, x], 0).float(), tt, self.ctx).double()
         self.n_calls += 1
         ec, eu = e[:B], e[B:]
-        return eu + self.g * (ec - eu)
+        out = eu + self.g * (ec - eu)
+        if self.v:  # guidance is affine, so guiding v then converting equals converting then guiding eps
+            ab = AC[int(t)]
+            out = ab.sqrt() * out + (1 - ab).sqrt() * x.double()
+        return out
 
 
 def x0_from(x, e, t):
@@ -48,14 +54,16 @@ def x0_from(x, e, t):
 
 
 def sample_ddpm(den, x, steps, gen):
-    # diffusers DDPMScheduler: variance fixed_small, clip_sample true; 1000 steps = every training timestep
+    # diffusers DDPMScheduler: variance fixed_small, clip_sample as exported; 1000 steps = every training timestep
     ts = list(range(T - 1, -1, -(T // steps)))
     for i, t in enumerate(ts):
         prev = ts[i + 1] if i + 1 < len(ts) else -1
         e = den.eps(x, t)
         ab = AC[t]; abp = AC[prev] if prev >= 0 else torch.tensor(1.0, dtype=torch.float64)
         bt = 1 - ab / abp
-        x0 = x0_from(x, e, t).clamp(-1, 1)
+        x0 = x0_from(x, e, t)
+        if den.clip:
+            x0 = x0.clamp(-1, 1)
         mean = (abp.sqrt() * bt / (1 - ab)) * x0 + ((1 - bt).sqrt() * (1 - abp) / (1 - ab)) * x
         if t > 0:
             var = (1 - abp) / (1 - ab) * bt
@@ -66,15 +74,18 @@ def sample_ddpm(den, x, steps, gen):
 
 
 def sample_ddim(den, x, steps, gen):
-    # diffusers DDIMScheduler: leading spacing, steps_offset 0, eta 0, clip_sample true, set_alpha_to_one true
+    # diffusers DDIMScheduler: leading spacing, steps_offset 0, eta 0, clip_sample as exported (re-deriving eps from
+    # the clipped x0 when clipping, i.e. use_clipped_model_output), set_alpha_to_one true
     ratio = T // steps
     ts = (np.arange(steps) * ratio)[::-1]
     for t in ts:
         t = int(t); prev = t - ratio
         e = den.eps(x, t)
         abp = AC[prev] if prev >= 0 else torch.tensor(1.0, dtype=torch.float64)
-        x0 = x0_from(x, e, t).clamp(-1, 1)
-        e = (x - AC[t].sqrt() * x0) / (1 - AC[t]).sqrt()
+        x0 = x0_from(x, e, t)
+        if den.clip:
+            x0 = x0.clamp(-1, 1)
+            e = (x - AC[t].sqrt() * x0) / (1 - AC[t]).sqrt()
         x = abp.sqrt() * x0 + (1 - abp).sqrt() * e
     return x
 
@@ -162,7 +173,7 @@ def main():
             bi = idx[b0:b0 + a.batch]
             gen = torch.Generator().manual_seed(a.seed * 100003 + int(bi[0]))
             x = torch.randn((len(bi), 3, sc.IMAGE_SIZE, sc.IMAGE_SIZE), generator=gen, dtype=torch.float64)
-            den = Denoiser(te, un, ids_all[bi], a.guidance)
+            den = Denoiser(te, un, ids_all[bi], a.guidance, ck["cfg"].get("prediction", "epsilon"))
             imgs.append(to_uint8(SAMPLERS[name](den, x.float().double(), steps, gen).float()))
         imgs = np.concatenate(imgs)
         s = score(imgs, attrs_all[idx])

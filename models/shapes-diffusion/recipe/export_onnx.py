@@ -40,18 +40,36 @@ def wjson(path, obj):
         f.write("\n")
 
 
-def write_configs(ck):
+def clip_sample(cfg):
+    return cfg.get("prediction", "epsilon") == "epsilon"
+
+
+def unet_description(cfg):
+    c, p = cfg["c"], cfg.get("patch", 1)
+    s = sc.IMAGE_SIZE // p
+    text = "U-Net %d->%d->%d (channels %d,%d,%d)" % (s, s // 2, s // 4, c, 2 * c, 2 * c)
+    if p > 1:
+        text = "%dx%d space-to-depth (3x%dx%d -> %dx%dx%d), then " % (p, p, sc.IMAGE_SIZE, sc.IMAGE_SIZE, 3 * p * p, s, s) + text
+    text += "; ResBlocks with GroupNorm and FiLM from (sinusoidal timestep MLP + mean-pooled caption states)"
+    if cfg.get("coord"):
+        text += "; x/y coordinate channels at the input; cross-attention to the caption states at every level, its queries plus a projection of sin/cos pixel-coordinate features"
+    else:
+        text += "; cross-attention to the caption states at 16x16 and 8x8"
+    return text + "."
+
+
+def write_configs(ck, out_dir):
     D = ck["cfg"]["d"]
-    wjson(os.path.join(MODEL_DIR, "model_index.json"), {
+    wjson(os.path.join(out_dir, "model_index.json"), {
         "_class_name": "RiffPixelDiffusionPipeline",
         "_diffusers_version": "0.30.0",
-        "_description": "Text-conditioned pixel-space DDPM (epsilon prediction) on 32x32 RGB coloured shapes; no VAE. Pixel range [-1, 1]: image = (x + 1) * 127.5. Classifier-free guidance: the unconditional caption is 16 x [PAD] (= id 0).",
+        "_description": "Text-conditioned pixel-space DDPM (" + ck["cfg"].get("prediction", "epsilon") + ") on 32x32 RGB coloured shapes; no VAE. Pixel range [-1, 1]: image = (x + 1) * 127.5. Classifier-free guidance: the unconditional caption is 16 x [PAD] (= id 0).",
         "scheduler": ["diffusers", "DDPMScheduler"],
         "text_encoder": ["riff", "OnnxRuntimeModel"],
         "tokenizer": ["riff", "WordPieceTokenizer"],
         "unet": ["diffusers", "OnnxRuntimeModel"],
     })
-    wjson(os.path.join(MODEL_DIR, "scheduler", "scheduler_config.json"), {
+    wjson(os.path.join(out_dir, "scheduler", "scheduler_config.json"), {
         "_class_name": "DDPMScheduler",
         "_diffusers_version": "0.30.0",
         "num_train_timesteps": T,
@@ -60,9 +78,11 @@ def write_configs(ck):
         "beta_schedule": "linear",
         "trained_betas": None,
         "variance_type": "fixed_small",
-        "clip_sample": True,
+        # v-prediction: no clipping. DDIM clips x0 but keeps the unclipped eps, and with guidance the two disagree
+        # so much that held-out adherence fell to 0 % at 50 steps (100 % unclipped); DPM-Solver++ never clips.
+        "clip_sample": clip_sample(ck["cfg"]),
         "clip_sample_range": 1.0,
-        "prediction_type": "epsilon",
+        "prediction_type": ck["cfg"].get("prediction", "epsilon"),
         "thresholding": False,
         "dynamic_thresholding_ratio": 0.995,
         "sample_max_value": 1.0,
@@ -73,7 +93,7 @@ def write_configs(ck):
     vocab = {w: i for i, w in enumerate(sc.VOCAB)}
     added = [{"id": i, "content": t, "single_word": False, "lstrip": False, "rstrip": False, "normalized": False, "special": True}
              for i, t in enumerate(["[PAD]", "[UNK]"])]
-    wjson(os.path.join(MODEL_DIR, "tokenizer", "tokenizer.json"), {
+    wjson(os.path.join(out_dir, "tokenizer", "tokenizer.json"), {
         "version": "1.0",
         "truncation": None,
         "padding": None,
@@ -85,7 +105,7 @@ def write_configs(ck):
         "model": {"type": "WordPiece", "unk_token": "[UNK]", "continuing_subword_prefix": "##",
                   "max_input_chars_per_word": 100, "vocab": vocab},
     })
-    wjson(os.path.join(MODEL_DIR, "tokenizer", "tokenizer_config.json"), {
+    wjson(os.path.join(out_dir, "tokenizer", "tokenizer_config.json"), {
         "tokenizer_class": "PreTrainedTokenizerFast",
         "model_max_length": sc.MAX_TOKENS,
         "pad_token": "[PAD]",
@@ -96,7 +116,7 @@ def write_configs(ck):
         "clean_up_tokenization_spaces": True,
         "_description": "Whole-word vocabulary of the caption template; pad/truncate to exactly 16 ids with [PAD] = 0; no [CLS]/[SEP]. Captions have no punctuation.",
     })
-    wjson(os.path.join(MODEL_DIR, "text_encoder", "config.json"), {
+    wjson(os.path.join(out_dir, "text_encoder", "config.json"), {
         "_class_name": "OnnxRuntimeModel",
         "_description": "token embedding + learned positions + %d pre-LN transformer layers (4 heads, no attention mask: [PAD] tokens are attended) + final LayerNorm" % ck["cfg"]["text_layers"],
         "max_position_embeddings": sc.MAX_TOKENS,
@@ -107,9 +127,9 @@ def write_configs(ck):
         "input_dtype": "int64",
         "output_names": ["last_hidden_state"],
     })
-    wjson(os.path.join(MODEL_DIR, "unet", "config.json"), {
+    wjson(os.path.join(out_dir, "unet", "config.json"), {
         "_class_name": "OnnxRuntimeModel",
-        "_description": "U-Net 32->16->8 (channels %d,%d,%d); ResBlocks with GroupNorm and FiLM from (sinusoidal timestep MLP + mean-pooled caption states); cross-attention to the caption states at 16x16 and 8x8." % (ck["cfg"]["c"], 2 * ck["cfg"]["c"], 2 * ck["cfg"]["c"]),
+        "_description": unet_description(ck["cfg"]),
         "sample_size": sc.IMAGE_SIZE,
         "in_channels": 3,
         "out_channels": 3,
@@ -120,7 +140,7 @@ def write_configs(ck):
         "timestep_dtype": "float32",
         "timestep_shape": "[batch]",
         "timestep_units": "training timestep index 0..999 (fractional values allowed)",
-        "prediction_type": "epsilon",
+        "prediction_type": ck["cfg"].get("prediction", "epsilon"),
     })
 
 
@@ -129,14 +149,16 @@ def main():
     ap.add_argument("--ckpt", default=".train/shapes/ckpt/last.pt")
     ap.add_argument("--raw", action="store_true", help="export raw instead of EMA weights")
     ap.add_argument("--check", default=".train/shapes/export_check.json")
+    ap.add_argument("--model-dir", default=None, help="where to write the model folder (default: models/shapes-diffusion)")
     a = ap.parse_args()
     torch.set_num_threads(1)
     te, un, ck = load(a.ckpt, a.raw)
-    write_configs(ck)
+    out_dir = a.model_dir or MODEL_DIR
+    write_configs(ck, out_dir)
     D = ck["cfg"]["d"]
     ids = torch.tensor([sc.tokenize("a small red circle at the top left on a blue background"), [0] * sc.MAX_TOKENS], dtype=torch.int64)
-    os.makedirs(os.path.join(MODEL_DIR, "text_encoder"), exist_ok=True)
-    torch.onnx.export(te, (ids,), os.path.join(MODEL_DIR, "text_encoder", "model.onnx"), opset_version=14,
+    os.makedirs(os.path.join(out_dir, "text_encoder"), exist_ok=True)
+    torch.onnx.export(te, (ids,), os.path.join(out_dir, "text_encoder", "model.onnx"), opset_version=14,
                       input_names=["input_ids"], output_names=["last_hidden_state"],
                       dynamic_axes={"input_ids": {0: "batch"}, "last_hidden_state": {0: "batch"}}, do_constant_folding=True)
     g = torch.Generator().manual_seed(0)
@@ -145,13 +167,13 @@ def main():
     with torch.no_grad():
         ehs = te(ids)
         eps = un(x, t, ehs)
-    torch.onnx.export(un, (x, t, ehs), os.path.join(MODEL_DIR, "unet", "model.onnx"), opset_version=14,
+    torch.onnx.export(un, (x, t, ehs), os.path.join(out_dir, "unet", "model.onnx"), opset_version=14,
                       input_names=["sample", "timestep", "encoder_hidden_states"], output_names=["out_sample"],
                       dynamic_axes={"sample": {0: "batch"}, "timestep": {0: "batch"}, "encoder_hidden_states": {0: "batch"}, "out_sample": {0: "batch"}},
                       do_constant_folding=True)
     import onnx
     # the traced graph leaves symbolic H/W on out_sample (after the upsampling ops): pin them to 32
-    up = os.path.join(MODEL_DIR, "unet", "model.onnx")
+    up = os.path.join(out_dir, "unet", "model.onnx")
     m = onnx.load(up)
     for k, v in enumerate(["batch", 3, sc.IMAGE_SIZE, sc.IMAGE_SIZE]):
         dim = m.graph.output[0].type.tensor_type.shape.dim[k]
@@ -161,11 +183,11 @@ def main():
             dim.dim_value = v
     onnx.save(m, up)
     for f in ("text_encoder", "unet"):
-        m = onnx.load(os.path.join(MODEL_DIR, f, "model.onnx"))
+        m = onnx.load(os.path.join(out_dir, f, "model.onnx"))
         onnx.checker.check_model(m)
         print(f, [(i.name, [d.dim_param or d.dim_value for d in i.type.tensor_type.shape.dim]) for i in m.graph.input],
               "->", [(o.name, [d.dim_param or d.dim_value for d in o.type.tensor_type.shape.dim]) for o in m.graph.output],
-              os.path.getsize(os.path.join(MODEL_DIR, f, "model.onnx")), "bytes")
+              os.path.getsize(os.path.join(out_dir, f, "model.onnx")), "bytes")
     os.makedirs(os.path.dirname(a.check), exist_ok=True)
     wjson(a.check, {"input_ids": ids.tolist(), "sample": x.flatten().tolist(), "timestep": t.tolist(),
                     "last_hidden_state": ehs.flatten().tolist(), "out_sample": eps.flatten().tolist(), "D": D,

@@ -1,4 +1,4 @@
-"""Train the caption encoder + U-Net (epsilon prediction, linear betas 1e-4..0.02, 1000 steps).
+"""Train the caption encoder + U-Net (v or epsilon prediction, min-SNR weighting, linear betas 1e-4..0.02, 1000 steps).
 
 Usage (repo root): /usr/bin/python3 models/shapes-diffusion/recipe/train.py [--data .train/shapes] [--out .train/shapes/ckpt]
 CPU, 1 thread. Checkpoints (raw + EMA weights) every --ckpt-every steps to OUT/last.pt.
@@ -27,7 +27,8 @@ def alphas_cumprod():
 
 def build(cfg):
     te = TextEncoder(len(sc.VOCAB), d=cfg["d"], layers=cfg["text_layers"], heads=4, max_len=sc.MAX_TOKENS)
-    un = UNet(c=cfg["c"], ctx_dim=cfg["d"], emb=cfg["emb"])
+    un = UNet(c=cfg["c"], ctx_dim=cfg["d"], emb=cfg["emb"], coord=cfg.get("coord", False), size=sc.IMAGE_SIZE,
+              patch=cfg.get("patch", 1))
     return te, un
 
 
@@ -45,12 +46,17 @@ def main():
     ap.add_argument("--max-minutes", type=float, default=1e9, help="stop (and save) after this wall time")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--resume", action="store_true")
+    ap.add_argument("--channels", type=int, default=32, help="U-Net base width c (levels c, 2c, 2c)")
+    ap.add_argument("--coord", type=int, default=1, help="1: coordinate channels + position-aware cross-attention queries")
+    ap.add_argument("--patch", type=int, default=2, help="space-to-depth patch size at the U-Net input")
+    ap.add_argument("--prediction", default="v_prediction", choices=["epsilon", "v_prediction"])
+    ap.add_argument("--min-snr", type=float, default=5.0, help="min-SNR-gamma loss weighting (0 = plain MSE)")
     a = ap.parse_args()
     torch.set_num_threads(1)
     torch.manual_seed(a.seed)
     rng = np.random.default_rng(a.seed)
     os.makedirs(a.out, exist_ok=True)
-    cfg = {"c": 32, "d": 64, "emb": 128, "text_layers": 2}
+    cfg = {"c": a.channels, "d": 64, "emb": 128, "text_layers": 2, "coord": bool(a.coord), "patch": a.patch, "prediction": a.prediction}
     te, un = build(cfg)
     params = list(te.parameters()) + list(un.parameters())
     n_params = (sum(p.numel() for p in te.parameters()), sum(p.numel() for p in un.parameters()))
@@ -83,7 +89,9 @@ def main():
     t_start = time.time()
     losses = []
     while step < a.steps:
-        lr = a.lr * min(1.0, (step + 1) / a.warmup) * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * step / a.steps)))
+        # cosine decay over whichever budget runs out first (steps or wall time), so the run always anneals
+        progress = min(1.0, max(step / a.steps, (elapsed_before + time.time() - t_start) / 60 / a.max_minutes))
+        lr = a.lr * min(1.0, (step + 1) / a.warmup) * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * progress)))
         for g in opt.param_groups:
             g["lr"] = lr
         idx = torch.from_numpy(rng.integers(0, N, a.batch))
@@ -95,8 +103,20 @@ def main():
         noise = torch.randn_like(x0)
         abar = ac[t][:, None, None, None]
         xt = abar.sqrt() * x0 + (1 - abar).sqrt() * noise
-        eps = un(xt, t.float(), te(ids))
-        loss = ((eps - noise) ** 2).mean()
+        out = un(xt, t.float(), te(ids))
+        if a.prediction == "v_prediction":
+            target = abar.sqrt() * noise - (1 - abar).sqrt() * x0
+        else:
+            target = noise
+        per = ((out - target) ** 2).mean(dim=(1, 2, 3))
+        if a.min_snr > 0:
+            # min-SNR-gamma (Hang et al. 2023): stop the easy low-noise steps from dominating the gradient;
+            # the high-noise steps are where shape, colour and position are decided
+            snr = (abar / (1 - abar)).flatten()
+            w = snr.clamp(max=a.min_snr) / (snr + 1 if a.prediction == "v_prediction" else snr)
+            loss = (w * per).mean()
+        else:
+            loss = per.mean()
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
@@ -112,7 +132,7 @@ def main():
             print("step %d loss %.4f lr %.2e  %.1f min (%.2f s/step)" % (step, np.mean(losses[-20:]), lr, (elapsed_before + el) / 60, el / max(1, len(losses))), flush=True)
         if step % a.ckpt_every == 0:
             save("periodic")
-        if (time.time() - t_start) / 60 > a.max_minutes:
+        if (elapsed_before + time.time() - t_start) / 60 > a.max_minutes:
             print("time budget reached", flush=True)
             break
     save("final")
