@@ -8,7 +8,9 @@ import { goal, median, round, spread, type BenchSection } from "./section.js";
 const modelDir = fileURLToPath(new URL("../models/shapes-diffusion", import.meta.url));
 const PROMPT = "a large red circle at the center on a blue background";
 const SCHEDULERS = ["dpm++", "euler", "euler-a", "ddim"] as const;
-const REPS = 3;
+const REPS = 10;
+/** Untimed runs per scheduler first, so its step code is JIT-compiled before it is measured. */
+const WARMUP = 3;
 
 /**
  * The embedded default image model, per scheduler at 20 steps with guidance (each step is one
@@ -21,22 +23,20 @@ export const diffusionSection: BenchSection = {
     const pipeline = await DiffusionPipeline.load(modelDir, { threads: 1 });
     try {
       const figures: Record<string, unknown> = {};
-      const overheads: Record<string, number> = {};
       for (const scheduler of SCHEDULERS) {
         const stepsPerSecond: number[] = [];
         const overhead: number[] = [];
-        await pipeline.run({ prompt: PROMPT, scheduler, steps: 20, seed: 99 }); // warm-up
+        for (let i = 0; i < WARMUP; i++) await pipeline.run({ prompt: PROMPT, scheduler, steps: 20, seed: 100 + i });
         for (let i = 0; i < REPS; i++) {
           const { timings } = await pipeline.run({ prompt: PROMPT, scheduler, steps: 20, seed: i });
           stepsPerSecond.push(timings.stepsPerSecond);
           overhead.push((timings.stepMs - timings.unetMs) / timings.unetMs);
         }
         figures[`${scheduler}StepsPerSecond`] = spread(stepsPerSecond);
-        overheads[scheduler] = median(overhead);
         figures[`${scheduler}OverheadShare`] = spread(overhead, 3);
+        // Judged per scheduler: the ancestral ones draw fresh noise every step, which costs more.
+        figures[`${scheduler}OverheadGoal`] = goal(round(median(overhead), 3), "≤", 0.02);
       }
-      // The goal holds for every scheduler, so judge the worst one.
-      figures.schedulerGuidanceOverheadShare = goal(round(Math.max(...Object.values(overheads)), 3), "≤", 0.02);
       return figures;
     } finally {
       await pipeline.dispose();
