@@ -12,6 +12,18 @@ export function tensor(data: Float32Array, dims: readonly number[]): Tensor {
   return { data, dims };
 }
 
+/** The arrays one after another in one new array (the only piece itself when there is one). */
+export function concatFloat32(pieces: readonly Float32Array[]): Float32Array {
+  if (pieces.length === 1) return pieces[0]!;
+  const out = new Float32Array(pieces.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const piece of pieces) {
+    out.set(piece, at);
+    at += piece.length;
+  }
+  return out;
+}
+
 /** A view (no copy) of row `index` of a tensor whose last dimension is the row. */
 export function row(t: Tensor, index: number): Float32Array {
   const width = t.dims[t.dims.length - 1] ?? 0;

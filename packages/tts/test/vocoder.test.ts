@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Rng, runSteps } from "@riff/core";
+import { Rng, concatFloat32, runSteps } from "@riff/core";
 import {
   RealFft,
   Stft,
@@ -58,16 +58,6 @@ function stream(mag: ArrayLike<number>, frames: number, options: { blockFrames: 
   return pieces;
 }
 
-function join(pieces: readonly Float32Array[]): Float32Array {
-  const out = new Float32Array(pieces.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of pieces) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
 test("half-size real FFT: windowed forward and overlap-adding inverse match the plain ones", () => {
   const fft = new RealFft(64);
   const rng = new Rng(11);
@@ -116,8 +106,8 @@ test("PGHI recovers the phase of consistent magnitudes far better than 60 Griffi
   const x = speechLike(1.2);
   const { mag, frames } = frameMagnitudes(x);
   const stft = new Stft({ nFft: N_FFT, hop: HOP });
-  const pghi = join(stream(mag, frames, { blockFrames: 16, lookahead: 2, iterations: 0 }));
-  const refined = join(stream(mag, frames, { blockFrames: 16, lookahead: 2, iterations: 3 }));
+  const pghi = concatFloat32(stream(mag, frames, { blockFrames: 16, lookahead: 2, iterations: 0 }));
+  const refined = concatFloat32(stream(mag, frames, { blockFrames: 16, lookahead: 2, iterations: 3 }));
   const random = griffinLim(stft, mag, frames, { iterations: 0, rng: new Rng(1) });
   const classic = griffinLim(stft, mag, frames, { iterations: 60, momentum: 0.99, rng: new Rng(1) });
   const sc = (y: Float32Array): number => spectralConvergence(stft, y, mag, frames);
@@ -137,9 +127,9 @@ test("streaming: blocks join into (frames − 1)·hop samples, close to one whol
   const stft = new Stft({ nFft: N_FFT, hop: HOP });
   const pieces = stream(mag, frames, { blockFrames: 8, lookahead: 2, iterations: 3 });
   assert.ok(pieces.length >= frames / 8 - 1, `${pieces.length} pieces`);
-  const streamed = join(pieces);
+  const streamed = concatFloat32(pieces);
   assert.equal(streamed.length, (frames - 1) * HOP);
-  const whole = join(stream(mag, frames, { blockFrames: frames, lookahead: 0, iterations: 3 }));
+  const whole = concatFloat32(stream(mag, frames, { blockFrames: frames, lookahead: 0, iterations: 3 }));
   assert.equal(whole.length, streamed.length);
   const scStreamed = spectralConvergence(stft, streamed, mag, frames);
   const scWhole = spectralConvergence(stft, whole, mag, frames);
@@ -166,7 +156,7 @@ test("streaming: the same samples however the frames arrive, and the same as the
   const s = vocoder.start(frames);
   const pieces: Float32Array[] = [];
   for (let t = 0; t < frames; t++) pieces.push(s.push(logMel.slice(t * 80, (t + 1) * 80)));
-  assert.deepEqual(join(pieces), oneShot);
+  assert.deepEqual(concatFloat32(pieces), oneShot);
   assert.equal(s.totalSamples, oneShot.length);
 });
 
@@ -200,5 +190,5 @@ test("the first audio leaves before the decoder makes the sentence's last frame"
   const again = new MelStepModel(options);
   let state = again.initialState(-11.5, 1);
   for await (const e of runSteps(again, state, { rng: new Rng(3) })) state = e.state;
-  assert.deepEqual(join(pieces), vocoder.vocode(state.mel, 60));
+  assert.deepEqual(concatFloat32(pieces), vocoder.vocode(state.mel, 60));
 });

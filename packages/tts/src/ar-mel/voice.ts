@@ -1,4 +1,4 @@
-import { RiffError, checkNumber, runToEnd, type Rng } from "@riff/core";
+import { RiffError, checkNumber, concatFloat32, runToEnd, type Rng } from "@riff/core";
 import { OnnxSession, float32, int64, floatData } from "@riff/onnx";
 import { espeakPhonemize, type PhonemizeFunction } from "../text/phonemize.js";
 import type { EncodedSentence, SynthesisOptions, Voice } from "../voice.js";
@@ -185,13 +185,7 @@ export class ArMelVoice implements Voice {
     }
     const pieces: Float32Array[] = [];
     for await (const piece of this.synthesizeStream(ids, options)) pieces.push(piece);
-    const out = new Float32Array(pieces.reduce((n, p) => n + p.length, 0));
-    let at = 0;
-    for (const piece of pieces) {
-      out.set(piece, at);
-      at += piece.length;
-    }
-    return out;
+    return concatFloat32(pieces);
   }
 
   async dispose(): Promise<void> {

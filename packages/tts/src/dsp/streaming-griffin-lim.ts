@@ -1,3 +1,4 @@
+import { concatFloat32 } from "@riff/core";
 import { RealFft } from "./fft.js";
 import { hannWindow } from "./stft.js";
 import { PhaseGradientIntegrator } from "./pghi.js";
@@ -151,7 +152,7 @@ export class StreamingGriffinLim {
       if (!piece) break;
       pieces.push(piece);
     }
-    return concat(pieces);
+    return concatFloat32(pieces);
   }
 
   /** Runs the next block if its frames are all here. */
@@ -300,15 +301,4 @@ export class StreamingGriffinLim {
     this.settled = to;
     return out;
   }
-}
-
-function concat(pieces: readonly Float32Array[]): Float32Array {
-  if (pieces.length === 1) return pieces[0]!;
-  const out = new Float32Array(pieces.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of pieces) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
