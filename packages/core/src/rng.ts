@@ -4,11 +4,13 @@
  * Algorithm: xoshiro128** (Blackman & Vigna, 2018) over 32-bit integer arithmetic, seeded through
  * SplitMix32 so that nearby seeds give unrelated streams. Only 32-bit integer operations
  * (Math.imul, shifts) are used, so a seed gives the same numbers on every platform and Node version.
- * Normal variates use the Box–Muller transform; both values of each pair are used, in order.
+ * Normal variates use the ziggurat method (see ziggurat.ts).
  */
+import { ZIGGURAT_R, zigguratTables } from "./ziggurat.js";
 
 const TWO_POW_32 = 4294967296;
 const TWO_POW_53 = 9007199254740992;
+const ZIGGURAT = zigguratTables();
 
 /** SplitMix32 step: a 32-bit mixer (Steele, Lea & Flood 2014, 32-bit variant). */
 function splitMix32(state: { value: number }): number {
@@ -30,7 +32,6 @@ export class Rng {
   private s1: number;
   private s2: number;
   private s3: number;
-  private spareNormal: number | undefined;
 
   /**
    * @param seed any safe integer; its low 53 bits are used.
@@ -89,20 +90,42 @@ export class Rng {
     return Math.floor(this.uniform() * n);
   }
 
-  /** Standard normal variate (Box–Muller). */
+  /** Standard normal variate (ziggurat, Marsaglia & Tsang 2000). */
   normal(): number {
-    if (this.spareNormal !== undefined) {
-      const value = this.spareNormal;
-      this.spareNormal = undefined;
-      return value;
+    const { k, w } = ZIGGURAT;
+    const hz = this.nextUint32() | 0;
+    const layer = hz & 127;
+    if (Math.abs(hz) < k[layer]!) return hz * w[layer]!;
+    return this.normalSlow(hz, layer);
+  }
+
+  /** The ziggurat's rare path: the tail beyond R, or a draw in a layer's wedge. */
+  private normalSlow(firstHz: number, firstLayer: number): number {
+    const { k, w, f } = ZIGGURAT;
+    let hz = firstHz;
+    let layer = firstLayer;
+    for (;;) {
+      if (layer === 0) {
+        // Marsaglia's tail method: x ~ Exp(R) beyond R, accepted with probability exp(−x²/2)/…
+        let x: number;
+        let y: number;
+        do {
+          x = -Math.log(this.openUniform()) / ZIGGURAT_R;
+          y = -Math.log(this.openUniform());
+        } while (y + y < x * x);
+        return hz > 0 ? ZIGGURAT_R + x : -ZIGGURAT_R - x;
+      }
+      const x = hz * w[layer]!;
+      if (f[layer]! + this.uniform() * (f[layer - 1]! - f[layer]!) < Math.exp(-0.5 * x * x)) return x;
+      hz = this.nextUint32() | 0;
+      layer = hz & 127;
+      if (Math.abs(hz) < k[layer]!) return hz * w[layer]!;
     }
-    // 1 - uniform() lies in (0, 1], so the logarithm is finite.
-    const u1 = 1 - this.uniform();
-    const u2 = this.uniform();
-    const radius = Math.sqrt(-2 * Math.log(u1));
-    const angle = 2 * Math.PI * u2;
-    this.spareNormal = radius * Math.sin(angle);
-    return radius * Math.cos(angle);
+  }
+
+  /** Uniform in (0, 1): never 0, so its logarithm is finite. */
+  private openUniform(): number {
+    return (this.nextUint32() + 0.5) / TWO_POW_32;
   }
 
   /** Fills `out` with standard normal variates and returns it. */
