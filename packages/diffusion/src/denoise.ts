@@ -48,6 +48,8 @@ export function denoiseModel(setup: DenoiseSetup): StepModel<DenoiseState, Float
     if (t === undefined) throw new RangeError(`denoise step ${step} is past the last timestep`);
     return t;
   };
+  // The unet's input is read only during its call, so one buffer serves every step.
+  const doubled = guided ? new Float32Array(2 * size) : new Float32Array(0);
   return {
     totalSteps: timesteps.length,
     async predict(state, step) {
@@ -60,7 +62,6 @@ export function denoiseModel(setup: DenoiseSetup): StepModel<DenoiseState, Float
         return out;
       };
       if (!guided) return timed(input, dims);
-      const doubled = new Float32Array(2 * size);
       doubled.set(input, 0);
       doubled.set(input, size);
       const out = await timed(doubled, [2 * n, c, h, w]);

@@ -101,7 +101,9 @@ export class UNet {
       if (outDims.length !== 4 || outDims[0] !== padTo || outDims[1] !== c || outDims[2] !== h || outDims[3] !== w) {
         throw new RiffError(`${this.session.path}: output [${outDims.join(", ")}] does not match sample [${padTo}, ${c}, ${h}, ${w}]`);
       }
-      return floatData(out).slice(0, count * item);
+      const data = floatData(out);
+      // onnxruntime hands back a fresh array each run: keep it rather than copy it, unless padded.
+      return data.length === count * item ? data : data.slice(0, count * item);
     });
   }
 
