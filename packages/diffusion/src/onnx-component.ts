@@ -1,4 +1,4 @@
-import { RiffError, type Tensor } from "@riff/core";
+import { RiffError, concatFloat32, type Tensor } from "@riff/core";
 import { OnnxSession, type ExecutionProvider, type Feeds, type OrtTensor, type ValueInfo } from "@riff/onnx";
 
 /** How to open the ONNX parts of a model. */
@@ -63,13 +63,7 @@ export async function runInChunks(
   if (limit === undefined || limit === total) return run(0, total, total);
   const parts: Float32Array[] = [];
   for (let start = 0; start < total; start += limit) parts.push(await run(start, Math.min(limit, total - start), limit));
-  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
+  return concatFloat32(parts);
 }
 
 /** Items [start, start+count) of a batch, each `itemSize` long, padded to `padTo` items by repeating the first. */
