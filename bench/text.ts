@@ -3,18 +3,24 @@
  * measured side by side in one process with alternating repetitions (the order rotates every
  * repetition), so that load from other jobs falls on both alike. Reports medians.
  *
- * Figures:
+ * riff's greedy decoding runs twice: as a user gets it (prompt lookup drafts on, the default: the
+ * same tokens in fewer forward passes) and plain (prompt_lookup_num_tokens 0: one forward pass per
+ * token, as transformers.js runs). Figures:
  * - riff ÷ transformers tokens/s: wall time of prompt text → N new tokens → text, the same for
- *   both (tokenize, generate, detokenize); decode-only tokens/s and prefill ms for each too.
+ *   both (tokenize, generate, detokenize); decode-only tokens/s and prefill ms for each too; the
+ *   same for riff's plain loop.
  * - riff's loop overhead: the share of riff's step time (runSteps' stepMs, summed) not spent
- *   inside onnxruntime's session.run (OnnxSession.stats, through TextModel.sessionStats()).
- * - 4-beam ÷ greedy wall time for the same N new tokens (min_new_tokens = N keeps both at N).
+ *   inside onnxruntime's session.run (OnnxSession.stats, through TextModel.sessionStats()), for
+ *   the default and for the plain loop.
+ * - 4-beam ÷ greedy wall time for the same N new tokens (min_new_tokens = N keeps both at N),
+ *   against the plain loop (beam search feeds one token per beam per pass as it does), and for
+ *   reference against the default.
  *
  * Where the difference comes from: both libraries' time inside onnxruntime's session.run per
  * step (riff's from its session counters, transformers.js's by timing its session's run), and
- * the bounds they put on the ratios: hf wall ÷ riff's session.run time is the riff ÷ transformers
- * ratio riff would reach with no time at all outside session.run, and 4-beam ÷ greedy
- * session.run time is the beam ratio with no beam bookkeeping at all.
+ * the bounds they put on the ratios: hf wall ÷ riff's plain session.run time is the riff ÷
+ * transformers ratio a one-pass-per-token loop would reach with no time at all outside
+ * session.run, and 4-beam ÷ greedy session.run time is the beam ratio with no beam bookkeeping.
  *
  * Environment: RIFF_BENCH_TEXT_MODEL (model folder, default ../shared/models/stories260K),
  * RIFF_BENCH_REPS (measured repetitions, default 15), RIFF_BENCH_THREADS (onnxruntime intra-op
@@ -101,10 +107,16 @@ class Timestamps extends BaseStreamer {
   override end(): void {}
 }
 
-async function riffGreedy(model: TextModel): Promise<RiffGreedyRun> {
+/** riff's greedy decoding: by default with prompt lookup drafts, or plain (`draftTokens` 0: one token per forward pass). */
+async function riffGreedy(model: TextModel, draftTokens?: number): Promise<RiffGreedyRun> {
   const before = model.sessionStats();
   const start = performance.now();
-  const result = await model.generate(PROMPT, { maxNewTokens: NEW_TOKENS, minNewTokens: NEW_TOKENS, doSample: false });
+  const result = await model.generate(PROMPT, {
+    maxNewTokens: NEW_TOKENS,
+    minNewTokens: NEW_TOKENS,
+    doSample: false,
+    ...(draftTokens !== undefined ? { promptLookupNumTokens: draftTokens } : {}),
+  });
   const wallMs = performance.now() - start;
   const after = model.sessionStats();
   expectLength("riff greedy", result.tokenCount);
@@ -195,11 +207,13 @@ async function run(): Promise<Record<string, unknown>> {
   const transformersTimer = timeSessionRuns(transformers);
 
   const riffRuns: RiffGreedyRun[] = [];
+  const plainRuns: RiffGreedyRun[] = [];
   const beamRuns: BeamRun[] = [];
   const hfRuns: GreedyRun[] = [];
   try {
     const variants: readonly (() => Promise<void>)[] = [
       async () => void riffRuns.push(await riffGreedy(riff)),
+      async () => void plainRuns.push(await riffGreedy(riff, 0)),
       async () => void hfRuns.push(await transformersGreedy(tokenizer, transformers, transformersTimer)),
       async () => void beamRuns.push(await riffBeam(riff)),
     ];
@@ -207,7 +221,7 @@ async function run(): Promise<Record<string, unknown>> {
     for (let i = 0; i < WARMUP + reps; i++) {
       if (i === WARMUP) {
         // The warm-up ran the same code paths; its figures are dropped.
-        for (const list of [riffRuns, hfRuns, beamRuns]) list.length = 0;
+        for (const list of [riffRuns, plainRuns, hfRuns, beamRuns]) list.length = 0;
         measuredStart = performance.now();
       }
       if (riffRuns.length >= MIN_REPS && performance.now() - measuredStart > budgetMs) {
@@ -226,18 +240,21 @@ async function run(): Promise<Record<string, unknown>> {
   const n = riffRuns.length;
   const paired = <T>(f: (i: number) => T): T[] => Array.from({ length: n }, (_, i) => f(i));
   const wallRatio = paired((i) => hfRuns[i]!.wallMs / riffRuns[i]!.wallMs);
+  const plainWallRatio = paired((i) => hfRuns[i]!.wallMs / plainRuns[i]!.wallMs);
+  const lookupSpeedup = paired((i) => plainRuns[i]!.wallMs / riffRuns[i]!.wallMs);
   const decodeRatio = paired((i) => riffRuns[i]!.decodeTokensPerSecond / hfRuns[i]!.decodeTokensPerSecond);
-  const overhead = riffRuns.map((r) => 1 - r.onnxMs / r.stepMs);
-  const overheadOfWall = riffRuns.map((r) => 1 - r.onnxMs / r.wallMs);
+  const overheadOf = (runs: readonly RiffGreedyRun[]): number[] => runs.map((r) => 1 - r.onnxMs / r.stepMs);
+  const overheadOfWall = plainRuns.map((r) => 1 - r.onnxMs / r.wallMs);
   const beamOverhead = beamRuns.map((r) => 1 - r.onnxMs / r.stepMs);
-  const beamRatio = paired((i) => beamRuns[i]!.wallMs / riffRuns[i]!.wallMs);
-  const beamOnnxRatio = paired((i) => beamRuns[i]!.onnxMs / riffRuns[i]!.onnxMs);
-  const ceiling = paired((i) => hfRuns[i]!.wallMs / riffRuns[i]!.onnxMs);
-  const runRatio = paired((i) => hfRuns[i]!.onnxMs / hfRuns[i]!.runs / (riffRuns[i]!.onnxMs / riffRuns[i]!.runs));
+  const beamRatio = paired((i) => beamRuns[i]!.wallMs / plainRuns[i]!.wallMs);
+  const beamOverDefaultRatio = paired((i) => beamRuns[i]!.wallMs / riffRuns[i]!.wallMs);
+  const beamOnnxRatio = paired((i) => beamRuns[i]!.onnxMs / plainRuns[i]!.onnxMs);
+  const ceiling = paired((i) => hfRuns[i]!.wallMs / plainRuns[i]!.onnxMs);
+  const runRatio = paired((i) => hfRuns[i]!.onnxMs / hfRuns[i]!.runs / (plainRuns[i]!.onnxMs / plainRuns[i]!.runs));
   const outsidePerToken = (runs: readonly GreedyRun[]): number[] => runs.map((r) => (r.wallMs - r.onnxMs) / NEW_TOKENS);
   const tps = (runs: readonly { wallMs: number }[]): number[] => runs.map((r) => (NEW_TOKENS * 1000) / r.wallMs);
-  const sameTokens = riffRuns.every((r, i) => r.tokens.every((t, j) => t === hfRuns[i]!.tokens[j]));
-  if (riffRuns.some((r) => r.runs !== NEW_TOKENS)) throw new Error("riff ran a number of forward passes other than one per token");
+  const same = (runs: readonly GreedyRun[]): boolean => runs.every((r, i) => r.tokens.every((t, j) => t === hfRuns[i]!.tokens[j]));
+  if (plainRuns.some((r) => r.runs !== NEW_TOKENS)) throw new Error("riff's plain greedy ran a number of forward passes other than one per token");
   if (hfRuns.some((r) => r.runs !== NEW_TOKENS)) throw new Error("transformers.js ran a number of session runs other than one per token");
 
   return {
@@ -247,31 +264,43 @@ async function run(): Promise<Record<string, unknown>> {
     repetitions: n,
     warmup: WARMUP,
     threads: threads ?? "onnxruntime default",
-    sameTokensAsTransformers: sameTokens,
+    sameTokensAsTransformers: same(riffRuns) && same(plainRuns),
     riffOverTransformersTokensPerSecond: goal(round(median(wallRatio)), "≥", 1.3),
-    riffLoopOverheadShare: goal(round(median(overhead)), "≤", 0.03),
+    riffLoopOverheadShare: goal(round(median(overheadOf(riffRuns))), "≤", 0.03),
     beam4OverGreedyWallTime: goal(round(median(beamRatio)), "≤", 1.8),
+    // riff's greedy default drafts tokens by prompt lookup (same tokens, fewer forward passes).
+    // The plain one-token-per-pass loop is what the per-step figures and the beam ratio compare:
+    // beam search runs that loop too, four rows wide.
+    forwardPassesPerToken: { riffDefault: round(median(riffRuns.map((r) => r.runs / NEW_TOKENS))), riffPlain: 1, transformers: 1 },
     ratios: {
       riffOverTransformersTokensPerSecond: spread(wallRatio),
+      riffPlainOverTransformersTokensPerSecond: spread(plainWallRatio),
+      promptLookupSpeedup: spread(lookupSpeedup),
       riffOverTransformersDecodeTokensPerSecond: spread(decodeRatio),
-      riffLoopOverheadShare: spread(overhead),
-      riffOverheadShareOfGenerateWall: spread(overheadOfWall),
+      riffLoopOverheadShare: spread(overheadOf(riffRuns)),
+      riffPlainLoopOverheadShare: spread(overheadOf(plainRuns)),
+      riffPlainOverheadShareOfGenerateWall: spread(overheadOfWall),
       riffBeam4LoopOverheadShare: spread(beamOverhead),
       beam4OverGreedyWallTime: spread(beamRatio),
+      beam4OverDefaultGreedyWallTime: spread(beamOverDefaultRatio),
       beam4OverGreedySessionRunTime: spread(beamOnnxRatio),
       transformersOverRiffSessionRunMsPerStep: spread(runRatio),
-      riffOverTransformersCeilingWithNoTimeOutsideRun: spread(ceiling),
+      riffPlainOverTransformersCeilingWithNoTimeOutsideRun: spread(ceiling),
     },
     // Load from other jobs only ever adds time, so the fastest repetition of each is the one
     // least disturbed: the same figures from those, as a check on the medians on a busy machine.
-    fromFastestRepetitions: fastest(riffRuns, hfRuns, beamRuns),
+    fromFastestRepetitions: fastest(riffRuns, plainRuns, hfRuns, beamRuns),
     riff: {
       tokensPerSecond: spread(tps(riffRuns)),
       decodeTokensPerSecond: spread(riffRuns.map((r) => r.decodeTokensPerSecond)),
       prefillMs: spread(riffRuns.map((r) => r.prefillMs)),
-      onnxMsPerStep: spread(riffRuns.map((r) => r.onnxMs / r.runs)),
+      forwardPasses: spread(riffRuns.map((r) => r.runs)),
+      onnxMsPerPass: spread(riffRuns.map((r) => r.onnxMs / r.runs)),
       outsideRunMsPerToken: spread(outsidePerToken(riffRuns)),
-      stepMsPerStep: spread(riffRuns.map((r) => r.stepMs / NEW_TOKENS)),
+      plainTokensPerSecond: spread(tps(plainRuns)),
+      plainOnnxMsPerStep: spread(plainRuns.map((r) => r.onnxMs / r.runs)),
+      plainOutsideRunMsPerToken: spread(outsidePerToken(plainRuns)),
+      plainStepMsPerStep: spread(plainRuns.map((r) => r.stepMs / NEW_TOKENS)),
       beam4OnnxMsPerStep: spread(beamRuns.map((r) => r.onnxMs / NEW_TOKENS)),
       beam4TokensPerSecond: spread(tps(beamRuns)),
     },
@@ -285,18 +314,27 @@ async function run(): Promise<Record<string, unknown>> {
   };
 }
 
-function fastest(riff: readonly RiffGreedyRun[], hf: readonly GreedyRun[], beam: readonly BeamRun[]): Record<string, number> {
+function fastest(
+  riff: readonly RiffGreedyRun[],
+  plain: readonly RiffGreedyRun[],
+  hf: readonly GreedyRun[],
+  beam: readonly BeamRun[],
+): Record<string, number> {
   const quickest = <T extends { wallMs: number }>(runs: readonly T[]): T => runs.reduce((a, b) => (b.wallMs < a.wallMs ? b : a));
   const r = quickest(riff);
+  const p = quickest(plain);
   const h = quickest(hf);
   const b = quickest(beam);
   return {
     riffOverTransformersTokensPerSecond: round(h.wallMs / r.wallMs),
+    riffPlainOverTransformersTokensPerSecond: round(h.wallMs / p.wallMs),
     riffLoopOverheadShare: round(1 - r.onnxMs / r.stepMs),
-    beam4OverGreedyWallTime: round(b.wallMs / r.wallMs),
-    riffOnnxMsPerStep: round(r.onnxMs / r.runs),
+    riffPlainLoopOverheadShare: round(1 - p.onnxMs / p.stepMs),
+    beam4OverGreedyWallTime: round(b.wallMs / p.wallMs),
+    riffPlainOnnxMsPerStep: round(p.onnxMs / p.runs),
     transformersOnnxMsPerStep: round(h.onnxMs / h.runs),
     riffOutsideRunMsPerToken: round((r.wallMs - r.onnxMs) / NEW_TOKENS),
+    riffPlainOutsideRunMsPerToken: round((p.wallMs - p.onnxMs) / NEW_TOKENS),
     transformersOutsideRunMsPerToken: round((h.wallMs - h.onnxMs) / NEW_TOKENS),
   };
 }

@@ -62,12 +62,25 @@ test("riff text: a bad option exits non-zero, names it on stderr, prints nothing
     ["--num-beams", "0", "--num-beams"],
     ["--max-tokens", "100000", "--max-tokens"],
     ["--temperature", "abc", "--temperature"],
+    ["--prompt-lookup", "65", "--prompt-lookup"],
   ] as const) {
     const { code, stdout, stderr } = riff(["text", "Once upon a time", "--model", model, "--json", flag, value]);
     assert.notEqual(code, 0, `${flag} ${value}`);
     assert.equal(stdout, "", `${flag} ${value}: no partial JSON`);
     assert.match(stderr, new RegExp(name), `${flag} ${value}: ${stderr}`);
   }
+});
+
+test("riff text --prompt-lookup 0 prints the default's text; with sampling it is refused by name", { skip: !haveStories && "../shared absent" }, () => {
+  const base = ["text", "Lily and Ben went to the park", "--model", stories, "--max-tokens", "80", "--no-stream"];
+  const drafted = riff(base);
+  const plain = riff([...base, "--prompt-lookup", "0"]);
+  assert.equal(drafted.code, 0, drafted.stderr);
+  assert.equal(drafted.stdout, plain.stdout);
+  const refused = riff([...base, "--temperature", "0.8", "--prompt-lookup", "4"]);
+  assert.notEqual(refused.code, 0);
+  assert.equal(refused.stdout, "");
+  assert.match(refused.stderr, /--prompt-lookup.*greedy/);
 });
 
 test("riff text: a missing model folder and --stream with --json are clear errors", () => {

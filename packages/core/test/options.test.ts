@@ -94,6 +94,7 @@ test("generation_config.json maps to camelCase options; ignorable keys pass, unk
     early_stopping: "never",
     num_return_sequences: 2,
     stop_strings: "\n\n",
+    prompt_lookup_num_tokens: 10,
     epsilon_cutoff: 0.0,
     transformers_version: "4.44.0",
     use_cache: true,
@@ -116,7 +117,9 @@ test("generation_config.json maps to camelCase options; ignorable keys pass, unk
     earlyStopping: "never",
     numReturnSequences: 2,
     stop: ["\n\n"],
+    promptLookupNumTokens: 10,
   });
+  refuses(() => samplingOptionsFromGenerationConfig({ prompt_lookup_num_tokens: 100 }), "prompt_lookup_num_tokens", "[0, 64]");
   assert.deepEqual(samplingOptionsFromGenerationConfig({ eos_token_id: 50256 }), { eosTokenIds: [50256] });
   // Unknown keys, and supported-elsewhere features set to something other than their no-op value.
   const odd = { temperature: 0.7, epsilon_cutoff: 3e-4, frobnicate: 1 };

@@ -19,6 +19,8 @@ interface ForwardTokens {
   readonly batch: number;
   readonly seq: number;
   readonly cache: KvCache;
+  /** Return the logits of every fed position, not just the last (to check drafted tokens). */
+  readonly allPositions?: boolean | undefined;
 }
 
 /** Any shape: the mask and positions spelled out. */
@@ -31,9 +33,9 @@ interface ExplicitMask {
 }
 
 /**
- * A decode step (seq 1) of rows that are left-padded prompts plus generated tokens: row r's mask
- * is pads[r] zeros then ones, its position the count of its real tokens − 1. Built in buffers
- * reused from step to step (see StepFeeds).
+ * A decode step of rows that are left-padded prompts plus generated tokens (`seq` new tokens
+ * each: 1, or a token and its drafts): row r's mask is pads[r] zeros then ones, its positions
+ * count its real tokens. Built in buffers reused from step to step (see StepFeeds).
  */
 interface PaddedStep {
   readonly pads: readonly number[];
@@ -42,7 +44,10 @@ interface PaddedStep {
 }
 
 export interface ForwardOutput {
-  /** Row-major [batch, vocab]: the logits at each row's last position. */
+  /**
+   * Row-major [batch, vocab]: the logits at each row's last position; with `allPositions`,
+   * [batch, seq, vocab].
+   */
   readonly logits: Float32Array;
   readonly vocab: number;
   /** The cache extended by the `seq` new positions. */
@@ -128,13 +133,13 @@ export class Decoder {
     if (input.ids.length !== batch * seq) throw new RangeError("forward: ids do not match [batch, seq]");
     const feeds: Record<string, OrtTensor> = {};
     if (input.pads !== undefined) {
-      if (seq !== 1 || input.pads.length !== batch) throw new RangeError("forward: pads need seq 1 and one pad count per row");
+      if (input.pads.length !== batch) throw new RangeError("forward: pads need one pad count per row");
       const step = this.idleStepFeeds.pop() ?? new StepFeeds(this.idsType, this.maskType, this.positionType);
       try {
-        feeds.input_ids = step.inputIds(input.ids);
+        feeds.input_ids = step.inputIds(input.ids, seq);
         if (this.hasAttentionMask) feeds.attention_mask = step.attentionMask(input.pads, total);
-        if (this.hasPositionIds) feeds.position_ids = step.positionIds(input.pads, total);
-        return await this.run(feeds, batch, cache);
+        if (this.hasPositionIds) feeds.position_ids = step.positionIds(input.pads, total, seq);
+        return await this.run(feeds, input, cache);
       } finally {
         this.idleStepFeeds.push(step);
       }
@@ -146,15 +151,15 @@ export class Decoder {
       if (this.hasAttentionMask) feeds.attention_mask = integers(this.maskType, input.attentionMask, [batch, total]);
       if (this.hasPositionIds) feeds.position_ids = integers(this.positionType, input.positionIds, [batch, seq]);
     }
-    return this.run(feeds, batch, cache);
+    return this.run(feeds, input, cache);
   }
 
-  private async run(feeds: Record<string, OrtTensor>, batch: number, cache: KvCache): Promise<ForwardOutput> {
+  private async run(feeds: Record<string, OrtTensor>, input: ForwardTokens, cache: KvCache): Promise<ForwardOutput> {
+    const { batch, seq, allPositions = false } = input;
     const session = this.session;
     if (session === undefined) throw new RiffError("the text model was disposed");
     if (this.hasUseCacheBranch) feeds.use_cache_branch = this.useCacheBranch(cache.length > 0);
-    const keep = this.constants.num_logits_to_keep;
-    if (keep !== undefined) feeds.num_logits_to_keep = keep;
+    if (this.numLogitsToKeep) feeds.num_logits_to_keep = allPositions && seq > 1 ? int64([seq], []) : this.constants.num_logits_to_keep!;
     cache.addFeeds(feeds);
 
     const outputs = await session.run(feeds, this.fetches);
@@ -165,7 +170,8 @@ export class Decoder {
     const positions = dims.length === 3 ? Number(dims[1] ?? 1) : 1;
     const all = floatData(logitsTensor);
     let logits: Float32Array;
-    if (positions === 1) {
+    if (allPositions && positions !== seq) throw new Error(`the decoder returned logits for ${positions} positions, expected ${seq}`);
+    if (positions === 1 || allPositions) {
       logits = all;
     } else {
       logits = new Float32Array(batch * vocab);

@@ -29,6 +29,8 @@ export interface SampledRow {
   stopReason: TextStopReason | undefined;
   /** Text that became stable in the last step (for streams). */
   delta: string;
+  /** How many tokens the last step appended (0 once stopped; more than 1 with prompt lookup). */
+  fresh: number;
 }
 
 export interface SamplingState {
@@ -61,7 +63,7 @@ export interface SampledChoice {
  */
 export class SamplingModel implements StepModel<SamplingState, Logits, SampledChoice> {
   private readonly processors: LogitsProcessor[];
-  private readonly eos: ReadonlySet<number>;
+  private readonly ends: RowEnds;
 
   constructor(
     private readonly decoder: Decoder,
@@ -74,10 +76,10 @@ export class SamplingModel implements StepModel<SamplingState, Logits, SampledCh
      * the end: re-decoding the whole continuation per token is the loop's largest cost outside
      * onnxruntime.
      */
-    private readonly trackText = true,
+    trackText = true,
   ) {
     this.processors = createLogitsProcessors(options.sampling);
-    this.eos = new Set(options.eosTokenIds);
+    this.ends = { eos: new Set(options.eosTokenIds), maxNewTokens: options.maxNewTokens, trackText };
   }
 
   // Not async: the decoder's promise is returned as is, without another wrapping promise per step.
@@ -116,19 +118,9 @@ export class SamplingModel implements StepModel<SamplingState, Logits, SampledCh
       const token = choice.tokens[r]!;
       state.next[r] = token;
       row.delta = "";
+      row.fresh = 0;
       if (row.stopReason !== undefined) return;
-      row.tokens.push(token);
-      row.generated.push(token);
-      const lp = choice.logprobs[r];
-      if (lp !== undefined) row.logprobs.push(lp);
-      const atEos = this.eos.has(token);
-      const atLength = row.generated.length >= this.options.maxNewTokens;
-      if (!this.trackText && !atEos && !atLength) return;
-      const { delta, stopped } = row.tracker.update(row.generated, atEos || atLength);
-      row.delta = delta;
-      if (stopped) row.stopReason = "stop_string";
-      else if (atEos) row.stopReason = "eos";
-      else if (atLength) row.stopReason = "length";
+      appendToken(row, token, choice.logprobs[r], this.ends);
     });
     return state;
   }
@@ -137,4 +129,32 @@ export class SamplingModel implements StepModel<SamplingState, Logits, SampledCh
     if (!state.rows.every((row) => row.stopReason !== undefined)) return undefined;
     return state.rows.length === 1 ? state.rows[0]!.stopReason : "finished";
   }
+}
+
+/** What ends a row: an EOS id, the length limit, or (when the text is tracked) a stop string. */
+export interface RowEnds {
+  readonly eos: ReadonlySet<number>;
+  readonly maxNewTokens: number;
+  /** Decode the text at every token (streams, stop strings), not only at the end. */
+  readonly trackText: boolean;
+}
+
+/**
+ * Appends one generated token to a live row, adds the text it made stable to `row.delta`, and
+ * sets `row.stopReason` when the row ends with it. Returns whether the row goes on.
+ */
+export function appendToken(row: SampledRow, token: number, logprob: ChosenTokenLogprobs | undefined, ends: RowEnds): boolean {
+  row.tokens.push(token);
+  row.generated.push(token);
+  row.fresh++;
+  if (logprob !== undefined) row.logprobs.push(logprob);
+  const atEos = ends.eos.has(token);
+  const atLength = row.generated.length >= ends.maxNewTokens;
+  if (!ends.trackText && !atEos && !atLength) return true;
+  const { delta, stopped } = row.tracker.update(row.generated, atEos || atLength);
+  row.delta += delta;
+  if (stopped) row.stopReason = "stop_string";
+  else if (atEos) row.stopReason = "eos";
+  else if (atLength) row.stopReason = "length";
+  return row.stopReason === undefined;
 }

@@ -113,6 +113,40 @@ export class KvCache {
     return this;
   }
 
+  /**
+   * The first `length` positions of this cache, compacted in place: each [heads, length, head_dim]
+   * block moves down over the dropped positions of the block before it, and the tensors become
+   * views of the front of the same buffers. Drops the positions of rejected drafts without
+   * allocating; like {@link reorderInPlace}, for a cache nobody else holds. The full length
+   * returns this cache itself.
+   */
+  truncateInPlace(length: number): KvCache {
+    if (!Number.isInteger(length) || length < 0 || length > this.length) {
+      throw new RangeError(`truncateInPlace: length ${length} outside 0..${this.length}`);
+    }
+    if (length === this.length) return this;
+    const { heads, headDim } = this.layout;
+    const blocks = this.batch * heads;
+    const from = this.length * headDim;
+    const to = length * headDim;
+    const dims = [this.batch, heads, length, headDim];
+    // A key and a value may share storage; each buffer is compacted once.
+    const done = new Map<KvData, OrtTensor>();
+    const cut = (t: OrtTensor): OrtTensor => {
+      const data = t.data as KvData;
+      let out = done.get(data);
+      if (out === undefined) {
+        // Block b moves from b·from to b·to ≤ b·from: in increasing b, nothing is read after it is overwritten.
+        for (let b = 1; b < blocks; b++) data.copyWithin(b * to, b * from, b * from + to);
+        out = makeKv(this.layout.type, data.subarray(0, blocks * to), dims);
+        done.set(data, out);
+      }
+      return out;
+    };
+    const tensors = this.tensors.map(({ key, value }) => ({ key: cut(key), value: cut(value) }));
+    return new KvCache(this.layout, tensors, length, this.batch);
+  }
+
   /** The raw data of one layer's key or value, for tests. */
   data(layer: number, which: "key" | "value"): KvData {
     const t = this.tensors[layer];

@@ -11,6 +11,7 @@ import type { ExecutionProvider, SessionStats } from "@riff/onnx";
 import { BeamSearchModel } from "./beam-search.js";
 import { applyChatTemplate, type ChatMessage } from "./chat.js";
 import { Decoder } from "./decoder.js";
+import { LookupModel } from "./lookup-decoding.js";
 import { SamplingModel, type SampledRow, type SamplingState, type TextStopReason } from "./generate.js";
 import { readModelFolder, type ModelConfig, type TextDtype } from "./model-folder.js";
 import { resolveOptions, type ResolvedOptions, type TextGenerationOptions } from "./options.js";
@@ -239,6 +240,7 @@ export class TextModel implements AsyncDisposable {
       contextLength: this.contextLength,
       eosTokenIds: this.eosTokenIds,
       streaming,
+      batch: prompts.length,
     });
     if (encoded.some((ids) => ids.length !== promptLength) && !decoder.hasAttentionMask) {
       throw new RiffError(
@@ -274,25 +276,28 @@ export class TextModel implements AsyncDisposable {
         tracker: new TextTracker(this.tokenizer, prompt, options.stop),
         stopReason: undefined,
         delta: "",
+        fresh: 0,
       })),
     );
     const trackText = streaming || options.stop.length > 0;
-    const model = new SamplingModel(decoder, options, padId, prompts, trackText);
     const state: SamplingState = { rows, cache: undefined, pads: [], next: [] };
     const timing = new Timing();
-    const loop = runSteps(model, state, { rng: new Rng(options.seed), signal: options.signal, maxSteps: options.maxNewTokens });
+    const run = { rng: new Rng(options.seed), signal: options.signal, maxSteps: options.maxNewTokens };
+    const loop: AsyncGenerator<StepEvent<unknown, unknown>, unknown> =
+      options.promptLookupNumTokens > 0 && rows.length === 1
+        ? runSteps(new LookupModel(decoder, options, padId, prompts[0]!, trackText), { ...state, draft: [], feed: [] }, run)
+        : runSteps(new SamplingModel(decoder, options, padId, prompts, trackText), state, run);
     for (;;) {
       const next = await loop.next();
       if (next.done) break;
-      timing.add(next.value);
+      const row = rows[0]!;
+      // Every step adds a token to each live row; with prompt lookup, the accepted drafts too.
+      timing.add(next.value, Math.max(1, row.fresh));
       if (streaming) {
-        const row = rows[0]!;
-        const last = row.generated.length - 1;
-        const lp = row.logprobs[last];
         yield {
           text: row.delta,
-          tokens: [row.generated[last]!],
-          ...(options.logprobs && lp !== undefined ? { logprobs: [lp] } : {}),
+          tokens: row.generated.slice(-row.fresh),
+          ...(options.logprobs ? { logprobs: row.logprobs.slice(-row.fresh) } : {}),
         };
       }
     }
@@ -333,7 +338,7 @@ export class TextModel implements AsyncDisposable {
         stopReason = next.value.stopReason;
         break;
       }
-      timing.add(next.value);
+      timing.add(next.value, 1);
     }
     const totalMs = performance.now() - started;
     const aborted = stopReason === "aborted";
@@ -359,21 +364,24 @@ export class TextModel implements AsyncDisposable {
 class Timing {
   prefillMs = 0;
   decodeMs = 0;
-  steps = 0;
+  /** Tokens per sequence that decode steps (after the prefill's first) produced. */
+  decodedTokens = 0;
 
-  add(event: StepEvent<unknown, unknown>): void {
+  /** One step's event and the tokens it added to a sequence (more than 1 with prompt lookup). */
+  add(event: StepEvent<unknown, unknown>, tokens: number): void {
     if (event.step === 0) this.prefillMs = event.stepMs;
-    else this.decodeMs += event.stepMs;
-    this.steps++;
+    else {
+      this.decodeMs += event.stepMs;
+      this.decodedTokens += tokens;
+    }
   }
 
   tokensPerSecond(sequences: readonly GeneratedSequence[]): number {
-    const decoded = Math.max(0, this.steps - 1);
-    if (decoded === 0 || this.decodeMs <= 0) {
+    if (this.decodedTokens === 0 || this.decodeMs <= 0) {
       const total = this.prefillMs + this.decodeMs;
       return total > 0 ? ((sequences[0]?.tokenCount ?? 0) * 1000) / total : 0;
     }
-    return (decoded * 1000) / this.decodeMs;
+    return (this.decodedTokens * 1000) / this.decodeMs;
   }
 }
 

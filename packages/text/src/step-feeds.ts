@@ -1,7 +1,8 @@
 import { int32, int64, type OrtTensor } from "@riff/onnx";
 
 /**
- * The integer inputs of one decode step (input_ids, attention_mask, position_ids), written into
+ * The integer inputs of one decode step (input_ids, attention_mask, position_ids), for one new
+ * token per row or a few (a token and its drafts), written into
  * buffers reused from step to step. Each row's mask is fully described by its left padding (0
  * over the padding, 1 after it: generation only ever appends 1s), so no per-row mask arrays are
  * kept. Per step the only int64 conversions are the new token of each row; a mask without padding
@@ -24,12 +25,12 @@ export class StepFeeds {
     this.counting = new IntBuffer(positionType, "counting");
   }
 
-  /** input_ids [batch, 1]: one new token per row. */
-  inputIds(tokens: readonly number[]): OrtTensor {
-    const batch = tokens.length;
-    const view = this.ids.view(batch);
-    for (let r = 0; r < batch; r++) this.ids.set(r, tokens[r]!);
-    return this.ids.tensor(view, [batch, 1]);
+  /** input_ids [batch, seq]: row-major new tokens, `seq` per row. */
+  inputIds(tokens: readonly number[], seq = 1): OrtTensor {
+    const count = tokens.length;
+    const view = this.ids.view(count);
+    for (let i = 0; i < count; i++) this.ids.set(i, tokens[i]!);
+    return this.ids.tensor(view, [count / seq, seq]);
   }
 
   /** attention_mask [batch, total]: row r is pads[r] zeros, then ones. */
@@ -47,17 +48,19 @@ export class StepFeeds {
     return this.mask.tensor(view, dims);
   }
 
-  /** position_ids [batch, 1]: the new token's position, counted over real (unpadded) tokens. */
-  positionIds(pads: readonly number[], total: number): OrtTensor {
+  /** position_ids [batch, seq]: the new tokens' positions, counted over real (unpadded) tokens. */
+  positionIds(pads: readonly number[], total: number, seq = 1): OrtTensor {
     const batch = pads.length;
     if (batch === 1) {
-      const position = total - 1 - pads[0]!;
-      this.counting.view(position + 1);
-      return this.counting.tensor(this.counting.slice(position, position + 1), [1, 1]);
+      const first = total - seq - pads[0]!;
+      this.counting.view(first + seq);
+      return this.counting.tensor(this.counting.slice(first, first + seq), [1, seq]);
     }
-    const view = this.positions.view(batch);
-    for (let r = 0; r < batch; r++) this.positions.set(r, total - 1 - pads[r]!);
-    return this.positions.tensor(view, [batch, 1]);
+    const view = this.positions.view(batch * seq);
+    for (let r = 0; r < batch; r++) {
+      for (let j = 0; j < seq; j++) this.positions.set(r * seq + j, total - seq + j - pads[r]!);
+    }
+    return this.positions.tensor(view, [batch, seq]);
   }
 }
 

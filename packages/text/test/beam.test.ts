@@ -62,7 +62,7 @@ async function beamSearch(
   prompt: number[],
   options: TextGenerationOptions,
 ): Promise<BeamHypothesis[]> {
-  const resolved = resolveOptions(options, {}, { promptLength: prompt.length, contextLength: undefined, eosTokenIds: options.eosTokenIds ?? [], streaming: false });
+  const resolved = resolveOptions(options, {}, { promptLength: prompt.length, contextLength: undefined, eosTokenIds: options.eosTokenIds ?? [], streaming: false, batch: 1 });
   const model = new BeamSearchModel(decoder as unknown as Decoder, resolved, 0, [prompt]);
   const state = model.initialState();
   await runToEnd(model, state, { rng: new Rng(0), maxSteps: resolved.maxNewTokens });
@@ -203,7 +203,7 @@ test("stories260K: beam search with num_beams = vocabulary finds the exhaustive 
         }
       }
       const options = { numBeams: V, lengthPenalty, earlyStopping: "never" as const, maxNewTokens: 2, eosTokenIds: eos };
-      const resolved = resolveOptions(options, {}, { promptLength: 5, contextLength: 512, eosTokenIds: eos, streaming: false });
+      const resolved = resolveOptions(options, {}, { promptLength: 5, contextLength: 512, eosTokenIds: eos, streaming: false, batch: 1 });
       const model = new BeamSearchModel(decoder, resolved, 0, [prompt]);
       const state = model.initialState();
       await runToEnd(model, state, { rng: new Rng(0), maxSteps: 2 });

@@ -93,6 +93,10 @@ const BAD: [string, TextGenerationOptions, string, RegExp?][] = [
   ["early_stopping maybe", { numBeams: 2, earlyStopping: "maybe" as never }, "early_stopping"],
   ["an unknown option", { topQ: 1 } as never, "topQ", /unknown generation option "topQ"/],
   ["a logit bias beyond the vocabulary", { logitBias: { 5000: 1 } }, "logit_bias", /vocabulary/],
+  ["prompt lookup + sampling", { temperature: 0.8, promptLookupNumTokens: 4 }, "prompt_lookup_num_tokens", /greedy/],
+  ["prompt lookup + beam search", { numBeams: 2, promptLookupNumTokens: 4 }, "prompt_lookup_num_tokens", /beam/],
+  ["prompt_lookup_num_tokens above 64", { promptLookupNumTokens: 65 }, "prompt_lookup_num_tokens", /64/],
+  ["negative prompt_lookup_num_tokens", { promptLookupNumTokens: -1 }, "prompt_lookup_num_tokens"],
 ];
 
 for (const [label, options, option, pattern] of BAD) {
@@ -112,6 +116,14 @@ test("streaming refuses what it cannot stream, by name", async (t) => {
   await assert.rejects(drain({ numBeams: 2 }), namesOption("num_beams", /stream/));
   await assert.rejects(drain({ temperature: 1, numReturnSequences: 2 }), namesOption("num_return_sequences"));
   await assert.rejects(m.stream("x", { topP: 7 }).result, namesOption("top_p"));
+});
+
+test("prompt lookup decodes one prompt at a time: a batch asking for it is refused by name", async (t) => {
+  const m = need(t);
+  if (!m) return;
+  await assert.rejects(m.generateBatch(["In the", "And God"], { promptLookupNumTokens: 4 }), namesOption("prompt_lookup_num_tokens", /one prompt/));
+  // Left to the default, batches simply decode without it.
+  assert.equal((await m.generateBatch(["In the", "And God"], { maxNewTokens: 3 })).length, 2);
 });
 
 test("a prompt that fills the context is refused naming the prompt", async (t) => {

@@ -41,6 +41,21 @@ for (const name of NAMES) {
     });
   });
 
+  test(`fixture ${name}: prompt lookup gives plain greedy's tokens (multi-token steps, cache cut back)`, async (t) => {
+    if (!existsSync(join(fixturesDir, name))) return t.skip(`fixture ${name} absent`);
+    await withModel(name, async (m) => {
+      // Repeated phrases, so drafts are found; random weights reject most of them.
+      const prompt = "God said, And God said, And God";
+      for (const promptLookupNumTokens of [1, 3, 8]) {
+        const options = { maxNewTokens: 24, doSample: false, logprobs: true };
+        const plain = await m.generate(prompt, { ...options, promptLookupNumTokens: 0 });
+        const lookup = await m.generate(prompt, { ...options, promptLookupNumTokens });
+        assert.deepEqual(lookup.tokens, plain.tokens, `${name}, ${promptLookupNumTokens} drafts`);
+        lookup.logprobs!.forEach((lp, i) => assert.ok(Math.abs(lp.logprob - plain.logprobs![i]!.logprob) < 1e-4));
+      }
+    });
+  });
+
   test(`fixture ${name}: left-padded batches give each prompt's own greedy output; streams concatenate`, async (t) => {
     if (!existsSync(join(fixturesDir, name))) return t.skip(`fixture ${name} absent`);
     await withModel(name, async (m) => {

@@ -5,6 +5,7 @@ import { float32, type OrtTensor } from "@riff/onnx";
 import { CandidateHeap, rowLogZ } from "../src/beam-candidates.js";
 import { KvCache, RowScratch, type KvLayout } from "../src/kv-cache.js";
 import { StepFeeds } from "../src/step-feeds.js";
+import { draftFromContext } from "../src/prompt-lookup.js";
 
 const values = (t: OrtTensor): number[] => Array.from(t.data as ArrayLike<number | bigint>, Number);
 
@@ -95,4 +96,50 @@ test("CandidateHeap.select ranks like core topK over the beams' log-softmax rows
       assert.deepEqual(Array.from(heap.score.subarray(0, count)), want.map((i) => candidates[i]!));
     }
   }
+});
+
+test("draftFromContext: what followed the latest earlier copy of the longest matching n-gram (n ≤ 3)", () => {
+  // The last 3-gram [1, 2, 3] appeared at 0 (followed by 9, 9) and at 5 (followed by 7, 1, 2, 3).
+  const tokens = [1, 2, 3, 9, 9, 1, 2, 3, 7, 1, 2, 3];
+  assert.deepEqual(draftFromContext(tokens, 4), [7, 1, 2, 3]);
+  assert.deepEqual(draftFromContext(tokens, 2), [7, 1]);
+  assert.deepEqual(draftFromContext(tokens, 0), []);
+  // No earlier 3-gram or 2-gram: the last token alone, its latest earlier copy (5 at 1, then 6).
+  assert.deepEqual(draftFromContext([4, 5, 6, 8, 5], 3), [6, 8, 5]);
+  // A longer match wins over a later shorter one: [2, 3] at 1 beats [3] at 4.
+  assert.deepEqual(draftFromContext([1, 2, 3, 4, 3, 0, 2, 3], 2), [4, 3]);
+  // The draft may run up to the end of the context, never past it.
+  assert.deepEqual(draftFromContext([5, 5, 5], 4), [5]);
+  assert.deepEqual(draftFromContext([1, 2, 3], 4), []);
+  assert.deepEqual(draftFromContext([7], 4), []);
+  assert.deepEqual(draftFromContext([], 4), []);
+});
+
+test("KvCache.truncateInPlace keeps the first positions of every row and head, as a fresh slice would", () => {
+  const rng = new Rng(11);
+  for (const [batch, length, keep] of [[1, 9, 6], [3, 5, 1], [2, 7, 0], [1, 4, 4]] as const) {
+    for (const shared of [false, true]) {
+      const cache = randomCache(rng, batch, length, shared);
+      const before = layout.layers.map((_, l) => [Float32Array.from(cache.data(l, "key")), Float32Array.from(cache.data(l, "value"))]);
+      const cut = cache.truncateInPlace(keep);
+      assert.equal(cut.length, keep);
+      assert.equal(cut.batch, batch);
+      if (keep === length) assert.equal(cut, cache);
+      const feeds: Record<string, OrtTensor> = {};
+      cut.addFeeds(feeds);
+      layout.layers.forEach((l, i) => {
+        for (const [which, name] of [[0, l.keyInput], [1, l.valueInput]] as const) {
+          const tensor = feeds[name]!;
+          assert.deepEqual(tensor.dims, [batch, layout.heads, keep, layout.headDim]);
+          const want: number[] = [];
+          const full = before[i]![which]!;
+          for (let block = 0; block < batch * layout.heads; block++) {
+            want.push(...full.subarray(block * length * layout.headDim, (block * length + keep) * layout.headDim));
+          }
+          assert.deepEqual(Array.from(tensor.data as Float32Array), want, `batch ${batch} layer ${i} ${which ? "value" : "key"}`);
+        }
+      });
+    }
+  }
+  assert.throws(() => randomCache(rng, 1, 3, false).truncateInPlace(4), RangeError);
 });

@@ -1,6 +1,6 @@
 import { after, before, test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
-import { loadTextModel, type TextModel, type TextDelta } from "@riff/text";
+import { loadTextModel, type TextGenerationOptions, type TextModel, type TextDelta } from "@riff/text";
 import { SKIP_SHARED, hasStories, storiesDir, storiesReference } from "./helpers.js";
 
 let model: TextModel | undefined;
@@ -209,10 +209,84 @@ test("stories260K: sessionStats counts one decoder run per step and the time ins
   const m = need(t);
   if (!m) return;
   const before = m.sessionStats();
-  const result = await m.generate("Once upon a time", { maxNewTokens: 10, doSample: false });
+  const result = await m.generate("Once upon a time", { maxNewTokens: 10, doSample: false, promptLookupNumTokens: 0 });
   const after = m.sessionStats();
   assert.equal(result.tokenCount, 10);
   assert.equal(after.runs - before.runs, 10); // the prefill and 9 single-token steps
   const runMs = after.runMs - before.runMs;
   assert.ok(runMs > 0 && runMs <= result.totalMs, `runMs ${runMs} should be in (0, ${result.totalMs}]`);
+});
+
+/** Greedy decoding with prompt lookup off and on (the default); the forward passes each took. */
+async function plainAndLookup(m: TextModel, prompt: string, options: TextGenerationOptions) {
+  const count = async (o: TextGenerationOptions) => {
+    const before = m.sessionStats().runs;
+    const result = await m.generate(prompt, o);
+    return { result, passes: m.sessionStats().runs - before };
+  };
+  const plain = await count({ ...options, promptLookupNumTokens: 0 });
+  const lookup = await count(options);
+  return { plain: plain.result, lookup: lookup.result, plainPasses: plain.passes, lookupPasses: lookup.passes };
+}
+
+test("stories260K: prompt lookup (the greedy default) gives plain greedy's tokens, text and logprobs in fewer forward passes", async (t) => {
+  const m = need(t);
+  if (!m) return;
+  for (const [prompt, atMost] of [["Once upon a time", 0.8], ["Lily and Ben went to the park", 0.55]] as const) {
+    const options = { maxNewTokens: 200, minNewTokens: 200, logprobs: true, topLogprobs: 3 };
+    const { plain, lookup, plainPasses, lookupPasses } = await plainAndLookup(m, prompt, options);
+    assert.deepEqual(lookup.tokens, plain.tokens, prompt);
+    assert.equal(lookup.text, plain.text);
+    assert.equal(plainPasses, 200);
+    // Measured: 147 and 82 passes (drafting 4 tokens per step, n-grams of up to 3).
+    assert.ok(lookupPasses <= atMost * 200, `${prompt}: ${lookupPasses} forward passes for 200 tokens`);
+    lookup.logprobs!.forEach((lp, i) => {
+      const want = plain.logprobs![i]!;
+      assert.equal(lp.token, want.token);
+      assert.ok(Math.abs(lp.logprob - want.logprob) < 1e-4, `logprob ${i}: ${lp.logprob} vs ${want.logprob}`);
+      assert.deepEqual(lp.top.map((a) => a.token), want.top.map((a) => a.token));
+    });
+  }
+});
+
+test("stories260K: prompt lookup sees each drafted position's own context (repetition penalty, min_new_tokens, EOS inside a draft)", async (t) => {
+  const m = need(t);
+  if (!m) return;
+  const prompt = "Lily and Ben went to the park";
+  const period = m.encode("Lily.").at(-1)!;
+  const cases: TextGenerationOptions[] = [
+    { maxNewTokens: 120, repetitionPenalty: 1.3 },
+    { maxNewTokens: 120, noRepeatNgramSize: 4 },
+    { maxNewTokens: 120, eosTokenIds: [period], minNewTokens: 40 },
+    { maxNewTokens: 120, eosTokenIds: [period] },
+  ];
+  for (const options of cases) {
+    const { plain, lookup } = await plainAndLookup(m, prompt, options);
+    assert.deepEqual(lookup.tokens, plain.tokens, JSON.stringify(options));
+    assert.equal(lookup.stopReason, plain.stopReason);
+  }
+  const eos = await plainAndLookup(m, prompt, { maxNewTokens: 120, eosTokenIds: [period], minNewTokens: 40 });
+  assert.equal(eos.lookup.stopReason, "eos");
+  assert.equal(eos.lookup.tokens.at(-1), period);
+  assert.ok(eos.lookup.tokenCount > 40);
+});
+
+test("stories260K: prompt lookup streams several tokens per delta, stops on a stop string where plain decoding does", async (t) => {
+  const m = need(t);
+  if (!m) return;
+  const prompt = "Lily and Ben went to the park";
+  const stream = m.stream(prompt, { maxNewTokens: 150 });
+  const deltas = await collect(stream);
+  const result = await stream.result;
+  assert.equal(deltas.map((d) => d.text).join(""), result.text);
+  assert.deepEqual(deltas.flatMap((d) => d.tokens), result.tokens);
+  assert.ok(deltas.some((d) => d.tokens.length > 1), "some step accepted drafted tokens");
+  const plain = await m.generate(prompt, { maxNewTokens: 150, promptLookupNumTokens: 0 });
+  assert.deepEqual(result.tokens, plain.tokens);
+  // A stop string that first appears in a repeated phrase, so a draft runs through it.
+  const stop = ["with the box. They"];
+  const { plain: cutPlain, lookup: cutLookup } = await plainAndLookup(m, prompt, { maxNewTokens: 150, stop });
+  assert.equal(cutLookup.stopReason, "stop_string");
+  assert.equal(cutLookup.text, cutPlain.text);
+  assert.deepEqual(cutLookup.tokens, cutPlain.tokens);
 });

@@ -16,6 +16,7 @@ interface TextCliOptions {
   readonly minP?: number;
   readonly repetitionPenalty?: number;
   readonly numBeams?: number;
+  readonly promptLookup?: number;
   readonly stop?: string[];
   readonly seed?: number;
   readonly chat?: boolean;
@@ -33,6 +34,7 @@ const FLAGS: Readonly<Record<string, string>> = {
   min_p: "--min-p",
   repetition_penalty: "--repetition-penalty",
   num_beams: "--num-beams",
+  prompt_lookup_num_tokens: "--prompt-lookup",
   stop: "--stop",
   seed: "--seed",
   chat: "--chat",
@@ -55,6 +57,11 @@ export function registerText(program: Command): void {
     .option("--min-p <p>", "drop tokens below p × the top probability, in [0, 1]", parseNumber)
     .option("--repetition-penalty <r>", "penalise tokens already in the text (> 0, 1 = off)", parseNumber)
     .option("--num-beams <n>", "beam search width (1 = no beam search)", parseInteger)
+    .option(
+      "--prompt-lookup <n>",
+      "greedy only: draft up to n tokens per step from earlier text, checked in one pass; same output, faster (default 4, 0 = off)",
+      parseInteger,
+    )
     .option("--stop <text>", "stop when the text contains this string (repeatable)", collect)
     .option("--seed <n>", "seed for sampling (default: random; --json reports it)", parseInteger)
     .option("--chat", "wrap the prompt as a user message in the model's chat template")
@@ -139,6 +146,7 @@ function generationOptions(options: TextCliOptions): TextGenerationOptions {
     minP: options.minP,
     repetitionPenalty: options.repetitionPenalty,
     numBeams: options.numBeams,
+    promptLookupNumTokens: options.promptLookup,
     stop: options.stop,
     seed: options.seed,
   };

@@ -1,6 +1,6 @@
 import { RiffError, checkNumber } from "../errors.js";
 import { normalizeLogitBias } from "./logit-bias.js";
-import { checkGenerationOptions, type GenerationOptions } from "./options.js";
+import { MAX_PROMPT_LOOKUP_TOKENS, checkGenerationOptions, type GenerationOptions } from "./options.js";
 
 /** How to treat keys the mapping does not know. */
 export interface MappingOptions {
@@ -165,6 +165,7 @@ export function samplingOptionsFromGenerationConfig(json: Json, mapping?: Mappin
     earlyStopping: readEarlyStopping(r),
     numReturnSequences: r.number("num_return_sequences", { min: 1, integer: true }),
     stop: r.strings("stop_strings"),
+    promptLookupNumTokens: r.number("prompt_lookup_num_tokens", { min: 0, max: MAX_PROMPT_LOOKUP_TOKENS, integer: true }),
   });
   const unknown = r.leftover(
     (key, value) => HF_NO_EFFECT.has(key) || (key in HF_UNSUPPORTED_DEFAULTS && HF_UNSUPPORTED_DEFAULTS[key] === value),

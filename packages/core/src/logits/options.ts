@@ -63,7 +63,16 @@ export interface GenerationOptions extends SamplingOptions {
   logprobs?: boolean;
   /** How many most-likely alternatives to report per token; integer ≥ 0. */
   topLogprobs?: number;
+  /**
+   * Greedy decoding only: how many tokens to draft per step by prompt lookup (copied from where
+   * the last few tokens appeared before), all checked in one forward pass; integer in [0, 64],
+   * 0 = off. The output is the same; only the number of forward passes changes.
+   */
+  promptLookupNumTokens?: number;
 }
+
+/** The most tokens prompt lookup may draft per step. */
+export const MAX_PROMPT_LOOKUP_TOKENS = 64;
 
 /**
  * The values transformers' GenerationConfig uses when a key is absent. riff does not apply them
@@ -137,6 +146,7 @@ export function checkGenerationOptions(options: Readonly<GenerationOptions>): vo
   checkOptional("length_penalty", options.lengthPenalty, {});
   checkOptional("num_return_sequences", options.numReturnSequences, { min: 1, integer: true });
   checkOptional("top_logprobs", options.topLogprobs, { min: 0, integer: true });
+  checkOptional("prompt_lookup_num_tokens", options.promptLookupNumTokens, { min: 0, max: MAX_PROMPT_LOOKUP_TOKENS, integer: true });
   checkBooleanOption("logprobs", options.logprobs);
   const early = options.earlyStopping;
   if (early !== undefined && typeof early !== "boolean" && early !== "never") {
