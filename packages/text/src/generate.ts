@@ -51,6 +51,7 @@ export interface Logits {
 }
 
 export interface SampledChoice {
+  /** One token per row; under prompt lookup (one row), the step's tokens: accepted drafts, then the model's own. */
   readonly tokens: readonly number[];
   readonly logprobs: readonly (ChosenTokenLogprobs | undefined)[];
   readonly prediction: Logits;
@@ -79,7 +80,7 @@ export class SamplingModel implements StepModel<SamplingState, Logits, SampledCh
     trackText = true,
   ) {
     this.processors = createLogitsProcessors(options.sampling);
-    this.ends = { eos: new Set(options.eosTokenIds), maxNewTokens: options.maxNewTokens, trackText };
+    this.ends = rowEnds(options, trackText);
   }
 
   // Not async: the decoder's promise is returned as is, without another wrapping promise per step.
@@ -137,6 +138,10 @@ export interface RowEnds {
   readonly maxNewTokens: number;
   /** Decode the text at every token (streams, stop strings), not only at the end. */
   readonly trackText: boolean;
+}
+
+export function rowEnds(options: ResolvedOptions, trackText: boolean): RowEnds {
+  return { eos: new Set(options.eosTokenIds), maxNewTokens: options.maxNewTokens, trackText };
 }
 
 /**

@@ -9,7 +9,7 @@ import {
 } from "@riff/core";
 import { prefill } from "./batch.js";
 import type { Decoder } from "./decoder.js";
-import { appendToken, type Logits, type RowEnds, type SamplingState } from "./generate.js";
+import { appendToken, rowEnds, type Logits, type RowEnds, type SampledChoice, type SamplingState } from "./generate.js";
 import type { ResolvedOptions } from "./options.js";
 import { draftFromContext } from "./prompt-lookup.js";
 
@@ -21,22 +21,15 @@ export interface LookupState extends SamplingState {
   feed: readonly number[];
 }
 
-export interface LookupChoice {
-  /** The greedy tokens of this step: the accepted drafted tokens, then the model's own next one. */
-  readonly tokens: readonly number[];
-  readonly logprobs: readonly (ChosenTokenLogprobs | undefined)[];
-  readonly prediction: Logits;
-}
-
 /**
  * Greedy decoding of one sequence with prompt lookup drafts (transformers' prompt_lookup_num_tokens,
- * llama.cpp's lookup decoding). Each step feeds the last token plus up to `draftTokens` tokens
- * copied from where the context's last n-gram appeared before; one forward pass gives the logits
+ * llama.cpp's lookup decoding). Each step feeds the last token plus up to `promptLookupNumTokens`
+ * tokens copied from where the context's last n-gram appeared before; one forward pass gives the logits
  * after each of them. Drafted tokens are kept while each is the greedy choice at its position, and
  * the first disagreement is the model's own next token, so the tokens are those of plain greedy
  * decoding, in fewer forward passes. The positions of rejected drafts are cut from the KV cache.
  */
-export class LookupModel implements StepModel<LookupState, Logits, LookupChoice> {
+export class LookupModel implements StepModel<LookupState, Logits, SampledChoice> {
   private readonly processors: LogitsProcessor[];
   private readonly ends: RowEnds;
 
@@ -48,7 +41,7 @@ export class LookupModel implements StepModel<LookupState, Logits, LookupChoice>
     trackText: boolean,
   ) {
     this.processors = createLogitsProcessors(options.sampling);
-    this.ends = { eos: new Set(options.eosTokenIds), maxNewTokens: options.maxNewTokens, trackText };
+    this.ends = rowEnds(options, trackText);
   }
 
   // Not async: the decoder's promise is returned as is, without another wrapping promise per step.
@@ -58,7 +51,7 @@ export class LookupModel implements StepModel<LookupState, Logits, LookupChoice>
     return this.decoder.forward({ ids: state.feed, batch: 1, seq: state.feed.length, pads: state.pads, cache, allPositions: true });
   }
 
-  sample(prediction: Logits, state: LookupState): LookupChoice {
+  sample(prediction: Logits, state: LookupState): SampledChoice {
     const { logits, vocab } = prediction;
     const row = state.rows[0]!;
     // The prefill's logits are for the prompt's last position only.
@@ -80,7 +73,7 @@ export class LookupModel implements StepModel<LookupState, Logits, LookupChoice>
     return { tokens, logprobs, prediction };
   }
 
-  update(state: LookupState, choice: LookupChoice): LookupState {
+  update(state: LookupState, choice: SampledChoice): LookupState {
     const { prediction } = choice;
     const row = state.rows[0]!;
     row.delta = "";
