@@ -2,6 +2,11 @@
  * riff's benchmarks: `npm run bench` runs every section, `npm run bench -- text` only the named
  * ones. Prints a summary and writes the figures, with the machine they came from, to
  * bench/results/bench.json (sections not run this time keep their previous entry).
+ *
+ * riff runs from its build output (each package's dist/, built by `tsc -b` first), the JavaScript
+ * users run; tsx only compiles the bench's own files. Loading riff's TypeScript sources through
+ * tsx instead (the riff-source condition the tests use) adds the loader's own per-call code, such
+ * as a name-keeping wrapper around every closure, that users never run.
  */
 import { diffusionAdherenceSection, diffusionSection } from "./diffusion.js";
 import { speechSection } from "./speech.js";
