@@ -23,7 +23,7 @@ const TEXT =
   "It is a truth universally acknowledged, that a single man in possession of a good fortune, must be in want of a wife. " +
   "However little known the feelings or views of such a man may be on his first entering a neighbourhood, this truth is well fixed.";
 const WARM_UP = "Warm up, please. This sentence only wakes the code paths before the timing starts, and is long enough to.";
-const REPS = 3;
+const REPS = 5;
 
 /**
  * Real-time factor and time to the first audio chunk of the embedded default voice, and the
