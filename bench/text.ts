@@ -23,7 +23,7 @@
  * session.run, and 4-beam ÷ greedy session.run time is the beam ratio with no beam bookkeeping.
  *
  * Environment: RIFF_BENCH_TEXT_MODEL (model folder, default ../shared/models/stories260K),
- * RIFF_BENCH_REPS (measured repetitions, default 15), RIFF_BENCH_THREADS (onnxruntime intra-op
+ * RIFF_BENCH_REPS (measured repetitions, default 25), RIFF_BENCH_THREADS (onnxruntime intra-op
  * threads for both, default 1; "auto" leaves onnxruntime's choice), RIFF_BENCH_TEXT_SECONDS (time
  * budget of the measured repetitions, default 100: fewer run when the machine is slow, at least 5).
  */
@@ -190,7 +190,7 @@ async function run(): Promise<Record<string, unknown>> {
   if (!existsSync(resolve(modelDir, "config.json"))) {
     return skipped(`no text model at ${modelDir} (the reference models live in ../shared/models)`);
   }
-  const reps = positiveInt("RIFF_BENCH_REPS", 15);
+  const reps = positiveInt("RIFF_BENCH_REPS", 25);
   const budgetMs = positiveInt("RIFF_BENCH_TEXT_SECONDS", 100) * 1000;
   const threadsSetting = process.env.RIFF_BENCH_THREADS ?? "1";
   const threads = threadsSetting === "auto" ? undefined : positiveInt("RIFF_BENCH_THREADS", 1);
