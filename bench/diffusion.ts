@@ -19,9 +19,8 @@ const WARMUP = 3;
  */
 export const diffusionSection: BenchSection = {
   name: "diffusion",
-  async run() {
-    const pipeline = await DiffusionPipeline.load(modelDir, { threads: 1 });
-    try {
+  run: () =>
+    withPipeline(async (pipeline) => {
       const figures: Record<string, unknown> = {};
       for (const scheduler of SCHEDULERS) {
         const stepsPerSecond: number[] = [];
@@ -38,10 +37,7 @@ export const diffusionSection: BenchSection = {
         figures[`${scheduler}OverheadGoal`] = goal(round(median(overhead), 3), "≤", 0.02);
       }
       return figures;
-    } finally {
-      await pipeline.dispose();
-    }
-  },
+    }),
 };
 
 /** Scheduler and step counts compared; DDPM at 1000 steps is the reference. */
@@ -63,9 +59,8 @@ const ADHERENCE_PROMPTS = 20;
  */
 export const diffusionAdherenceSection: BenchSection = {
   name: "diffusion-adherence",
-  async run() {
-    const pipeline = await DiffusionPipeline.load(modelDir, { threads: 1 });
-    try {
+  run: () =>
+    withPipeline(async (pipeline) => {
       const dataset = loadDataset(join(modelDir, "dataset.json"));
       const prompts = heldoutPrompts(dataset, ADHERENCE_PROMPTS);
       const figures: Record<string, unknown> = { heldoutCaptions: prompts.length };
@@ -89,8 +84,15 @@ export const diffusionAdherenceSection: BenchSection = {
       // Goal: DPM-Solver++ at 20 steps within 2 points of DDPM at 1000 steps.
       figures.dpm20MinusDdpm1000 = goal(round((all["dpm++-20"] ?? 0) - (all["ddpm-1000"] ?? 0), 3), "≥", -0.02);
       return figures;
-    } finally {
-      await pipeline.dispose();
-    }
-  },
+    }),
 };
+
+/** Runs `measure` on the embedded image model, loaded on one thread, and disposes of it after. */
+async function withPipeline<T>(measure: (pipeline: DiffusionPipeline) => Promise<T>): Promise<T> {
+  const pipeline = await DiffusionPipeline.load(modelDir, { threads: 1 });
+  try {
+    return await measure(pipeline);
+  } finally {
+    await pipeline.dispose();
+  }
+}

@@ -284,7 +284,8 @@ export class TextModel implements AsyncDisposable {
     const timing = new Timing();
     const run = { rng: new Rng(options.seed), signal: options.signal, maxSteps: options.maxNewTokens };
     const loop: AsyncGenerator<StepEvent<unknown, unknown>, unknown> =
-      options.promptLookupNumTokens > 0 && rows.length === 1
+      // resolveOptions leaves it above 0 only for greedy decoding of one prompt (one row).
+      options.promptLookupNumTokens > 0
         ? runSteps(new LookupModel(decoder, options, padId, prompts[0]!, trackText), { ...state, draft: [], feed: [] }, run)
         : runSteps(new SamplingModel(decoder, options, padId, prompts, trackText), state, run);
     for (;;) {

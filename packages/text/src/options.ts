@@ -19,7 +19,8 @@ export const DEFAULT_MAX_NEW_TOKENS = 256;
 /**
  * Tokens drafted per step by prompt lookup when greedy decoding one prompt and neither the call
  * nor generation_config.json says (0 turns it off). On stories260K a 5-token forward pass costs
- * about 1.1 times a 1-token one, and four drafts beat two and eight there (see the text bench).
+ * about 1.2 times a 1-token one, and drafts past the fourth are seldom accepted (200 tokens from
+ * "Once upon a time": 54 drafts accepted with 4 per step, 57 with 8).
  */
 export const DEFAULT_PROMPT_LOOKUP_TOKENS = 4;
 

@@ -1,4 +1,7 @@
-/** The longest n-gram {@link draftFromContext} matches by default (transformers' max_matching_ngram_size). */
+/**
+ * The longest n-gram {@link draftFromContext} matches by default: the role of transformers'
+ * max_matching_ngram_size (whose default is 2; 3 finds the longer, surer matches first).
+ */
 export const MAX_MATCHING_NGRAM = 3;
 
 /**
@@ -17,7 +20,7 @@ export function draftFromContext(tokens: readonly number[], maxDraft: number, ma
     search: for (let s = length - n - 1; s >= 0; s--) {
       for (let j = n - 1; j >= 0; j--) if (tokens[s + j] !== tokens[length - n + j]) continue search;
       const from = s + n;
-      return tokens.slice(from, Math.min(from + maxDraft, length)) as number[];
+      return tokens.slice(from, Math.min(from + maxDraft, length));
     }
   }
   return [];
