@@ -59,16 +59,19 @@ test("processors refuse bad parameters by name, with the allowed range", () => {
 
 test("createLogitsProcessors validates every option, even ones it would leave out", () => {
   refuses(() => createLogitsProcessors({ temperature: -0.5 }), "temperature", "≥ 0");
-  refuses(() => createLogitsProcessors({ topK: -1 }), "top_k", "integer ≥ 0");
-  refuses(() => createLogitsProcessors({ topK: 2.5 }), "top_k", "integer ≥ 0");
-  refuses(() => createLogitsProcessors({ topP: 0 }), "top_p", "(0, 1]");
-  refuses(() => createLogitsProcessors({ topP: 1.5, doSample: false }), "top_p", "(0, 1]");
-  refuses(() => createLogitsProcessors({ repetitionPenalty: 0 }), "repetition_penalty", "> 0");
-  refuses(() => createLogitsProcessors({ eosTokenIds: [1.5] }), "eos_token_id", "integer ≥ 0");
-  refuses(() => createLogitsProcessors({ minNewTokens: 2 }), "min_new_tokens", "eos_token_id");
+  refuses(() => createLogitsProcessors({ topK: -1 }), "topK", "integer ≥ 0");
+  refuses(() => createLogitsProcessors({ topK: 2.5 }), "topK", "integer ≥ 0");
+  refuses(() => createLogitsProcessors({ topP: 0 }), "topP", "(0, 1]");
+  refuses(() => createLogitsProcessors({ topP: 1.5, doSample: false }), "topP", "(0, 1]");
+  refuses(() => createLogitsProcessors({ repetitionPenalty: 0 }), "repetitionPenalty", "> 0");
+  refuses(() => createLogitsProcessors({ eosTokenIds: [1.5] }), "eosTokenIds", "integers ≥ 0");
+  refuses(() => createLogitsProcessors({ minNewTokens: 2 }), "minNewTokens", "eosTokenIds");
   refuses(() => createLogitsProcessors({ seed: 0.5 }), "seed", "integer");
-  refuses(() => checkGenerationOptions({ numBeams: 0 }), "num_beams", "integer ≥ 1");
-  refuses(() => checkGenerationOptions({ numBeams: 2, numReturnSequences: 3 }), "num_return_sequences", "≤ num_beams");
+  refuses(() => checkGenerationOptions({ numBeams: 0 }), "numBeams", "integer in [1, 32]");
+  refuses(() => checkGenerationOptions({ numBeams: 100000 }), "numBeams", "integer in [1, 32]");
+  refuses(() => checkGenerationOptions({ numReturnSequences: 1e6 }), "numReturnSequences", "integer in [1, 64]");
+  refuses(() => checkGenerationOptions({ topLogprobs: 1e9 }), "topLogprobs", "integer in [0, 20]");
+  refuses(() => checkGenerationOptions({ numBeams: 2, numReturnSequences: 3 }), "numReturnSequences", "≤ numBeams");
   refuses(() => checkGenerationOptions({ stop: [""] }), "stop", "non-empty");
   assert.ok(isGreedy({ temperature: 0 }) && isGreedy({ doSample: false }) && !isGreedy({}));
 });

@@ -1,7 +1,8 @@
 export { loadTextModel, TextModel } from "./model.js";
-export type { LoadTextModelOptions, Prompt, GeneratedSequence, GenerationResult, TextDelta, TextStream } from "./model.js";
+export type { Prompt, GeneratedSequence, GenerationResult, TextDelta, TextStream } from "./model.js";
 export type { TextGenerationOptions } from "./options.js";
-export { DEFAULT_MAX_NEW_TOKENS } from "./options.js";
+export { DEFAULT_MAX_NEW_TOKENS, TEXT_OPTIONS, textOptionsSchema } from "./options.js";
+export { TEXT_LOAD_OPTIONS, textLoadOptionsSchema, type LoadTextModelOptions } from "./load-options.js";
 export type { TextStopReason } from "./generate.js";
 export type { ChatMessage } from "./chat.js";
 export { renderChat } from "./chat.js";

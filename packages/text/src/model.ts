@@ -7,7 +7,8 @@ import {
   type GenerationOptions,
   type StepEvent,
 } from "@riff/core";
-import type { ExecutionProvider, SessionStats } from "@riff/onnx";
+import type { SessionStats } from "@riff/onnx";
+import { textLoadOptionsSchema, type LoadTextModelOptions } from "./load-options.js";
 import { BeamSearchModel } from "./beam-search.js";
 import { applyChatTemplate, type ChatMessage } from "./chat.js";
 import { Decoder } from "./decoder.js";
@@ -17,14 +18,6 @@ import { readModelFolder, type ModelConfig, type TextDtype } from "./model-folde
 import { resolveOptions, type ResolvedOptions, type TextGenerationOptions } from "./options.js";
 import { TextTracker } from "./stream.js";
 import { TextTokenizer } from "./tokenizer.js";
-
-export interface LoadTextModelOptions {
-  /** Which weights: fp32 (onnx/model.onnx, default), fp16, q8 (model_quantized.onnx), … */
-  readonly dtype?: TextDtype | undefined;
-  /** onnxruntime intra-op threads (default: its own choice). */
-  readonly threads?: number | undefined;
-  readonly executionProvider?: ExecutionProvider | undefined;
-}
 
 /** A prompt: plain text, a conversation for the chat template, or token ids. */
 export type Prompt = string | readonly ChatMessage[] | { readonly ids: readonly number[] };
@@ -73,11 +66,13 @@ export interface TextStream extends AsyncIterable<TextDelta> {
 
 /** Loads a text model folder (Hugging Face ONNX layout). Call dispose() when done. */
 export async function loadTextModel(dir: string, options: LoadTextModelOptions = {}): Promise<TextModel> {
-  const folder = readModelFolder(dir, options.dtype !== undefined ? { dtype: options.dtype } : {});
+  if (typeof dir !== "string" || dir === "") throw new RiffError("loadTextModel needs the model folder's path", "dir");
+  const load = textLoadOptionsSchema.parse(options, "library");
+  const folder = readModelFolder(dir, load.dtype !== undefined ? { dtype: load.dtype } : {});
   const tokenizer = new TextTokenizer(folder.tokenizerJson, folder.tokenizerConfig);
   const ignored: string[] = [];
   const defaults = samplingOptionsFromGenerationConfig(folder.generationConfig, { onUnknown: (keys) => ignored.push(...keys) });
-  const decoder = await Decoder.load(folder.onnxPath, folder.config, { threads: options.threads, executionProvider: options.executionProvider });
+  const decoder = await Decoder.load(folder.onnxPath, folder.config, { threads: load.threads, executionProvider: load.executionProvider });
   return new TextModel(folder.dir, folder.config, tokenizer, decoder, defaults, ignored);
 }
 

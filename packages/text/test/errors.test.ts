@@ -72,31 +72,31 @@ function need(t: TestContext): TextModel | undefined {
 const BAD: [string, TextGenerationOptions, string, RegExp?][] = [
   ["negative temperature", { temperature: -0.5 }, "temperature"],
   ["NaN temperature", { temperature: Number.NaN }, "temperature"],
-  ["top_p 0", { topP: 0 }, "top_p"],
-  ["top_p above 1", { topP: 1.5 }, "top_p"],
-  ["num_beams 0", { numBeams: 0 }, "num_beams"],
-  ["max_new_tokens beyond the context (n_positions 64)", { maxNewTokens: 60 }, "max_new_tokens", /context/],
-  ["max_length beyond the context", { maxLength: 100 }, "max_length", /context/],
-  ["negative max_new_tokens", { maxNewTokens: -1 }, "max_new_tokens"],
-  ["top_k not an integer", { topK: 2.5 }, "top_k"],
-  ["min_p above 1", { minP: 2 }, "min_p"],
-  ["repetition_penalty 0", { repetitionPenalty: 0 }, "repetition_penalty"],
+  ["top_p 0", { topP: 0 }, "topP"],
+  ["top_p above 1", { topP: 1.5 }, "topP"],
+  ["num_beams 0", { numBeams: 0 }, "numBeams"],
+  ["max_new_tokens beyond the context (n_positions 64)", { maxNewTokens: 60 }, "maxNewTokens", /context/],
+  ["max_length beyond the context", { maxLength: 100 }, "maxLength", /context/],
+  ["negative max_new_tokens", { maxNewTokens: -1 }, "maxNewTokens"],
+  ["top_k not an integer", { topK: 2.5 }, "topK"],
+  ["min_p above 1", { minP: 2 }, "minP"],
+  ["repetition_penalty 0", { repetitionPenalty: 0 }, "repetitionPenalty"],
   ["beam search + temperature", { numBeams: 2, temperature: 0.7 }, "temperature", /beam/],
-  ["beam search + top_p", { numBeams: 2, topP: 0.9 }, "top_p", /beam/],
-  ["beam search + do_sample", { numBeams: 2, doSample: true }, "do_sample", /beam/],
+  ["beam search + top_p", { numBeams: 2, topP: 0.9 }, "topP", /beam/],
+  ["beam search + do_sample", { numBeams: 2, doSample: true }, "doSample", /beam/],
   ["beam search + stop strings", { numBeams: 2, stop: ["x"] }, "stop", /beam/],
   ["beam search + logprobs", { numBeams: 2, logprobs: true }, "logprobs", /beam/],
-  ["num_return_sequences > num_beams", { numBeams: 2, numReturnSequences: 3 }, "num_return_sequences"],
-  ["greedy + num_return_sequences 2", { numReturnSequences: 2 }, "num_return_sequences", /greedy/],
-  ["do_sample false + top_p", { doSample: false, topP: 0.5 }, "top_p", /do_sample/],
+  ["num_return_sequences > num_beams", { numBeams: 2, numReturnSequences: 3 }, "numReturnSequences"],
+  ["greedy + num_return_sequences 2", { numReturnSequences: 2 }, "numReturnSequences", /greedy/],
+  ["do_sample false + top_p", { doSample: false, topP: 0.5 }, "topP", /doSample/],
   ["an empty stop string", { stop: [""] }, "stop"],
-  ["early_stopping maybe", { numBeams: 2, earlyStopping: "maybe" as never }, "early_stopping"],
-  ["an unknown option", { topQ: 1 } as never, "topQ", /unknown generation option "topQ"/],
+  ["early_stopping maybe", { numBeams: 2, earlyStopping: "maybe" as never }, "earlyStopping"],
+  ["an unknown option", { topQ: 1 } as never, "topQ", /unknown text generation option "topQ"/],
   ["a logit bias beyond the vocabulary", { logitBias: { 5000: 1 } }, "logit_bias", /vocabulary/],
-  ["prompt lookup + sampling", { temperature: 0.8, promptLookupNumTokens: 4 }, "prompt_lookup_num_tokens", /greedy/],
-  ["prompt lookup + beam search", { numBeams: 2, promptLookupNumTokens: 4 }, "prompt_lookup_num_tokens", /beam/],
-  ["prompt_lookup_num_tokens above 64", { promptLookupNumTokens: 65 }, "prompt_lookup_num_tokens", /64/],
-  ["negative prompt_lookup_num_tokens", { promptLookupNumTokens: -1 }, "prompt_lookup_num_tokens"],
+  ["prompt lookup + sampling", { temperature: 0.8, promptLookupNumTokens: 4 }, "promptLookupNumTokens", /greedy/],
+  ["prompt lookup + beam search", { numBeams: 2, promptLookupNumTokens: 4 }, "promptLookupNumTokens", /beam/],
+  ["prompt_lookup_num_tokens above 64", { promptLookupNumTokens: 65 }, "promptLookupNumTokens", /64/],
+  ["negative prompt_lookup_num_tokens", { promptLookupNumTokens: -1 }, "promptLookupNumTokens"],
 ];
 
 for (const [label, options, option, pattern] of BAD) {
@@ -113,15 +113,15 @@ test("streaming refuses what it cannot stream, by name", async (t) => {
   const drain = async (options: TextGenerationOptions) => {
     for await (const d of m.stream("In the beginning", options)) void d;
   };
-  await assert.rejects(drain({ numBeams: 2 }), namesOption("num_beams", /stream/));
-  await assert.rejects(drain({ temperature: 1, numReturnSequences: 2 }), namesOption("num_return_sequences"));
-  await assert.rejects(m.stream("x", { topP: 7 }).result, namesOption("top_p"));
+  await assert.rejects(drain({ numBeams: 2 }), namesOption("numBeams", /stream/));
+  await assert.rejects(drain({ temperature: 1, numReturnSequences: 2 }), namesOption("numReturnSequences"));
+  await assert.rejects(m.stream("x", { topP: 7 }).result, namesOption("topP"));
 });
 
 test("prompt lookup decodes one prompt at a time: a batch asking for it is refused by name", async (t) => {
   const m = need(t);
   if (!m) return;
-  await assert.rejects(m.generateBatch(["In the", "And God"], { promptLookupNumTokens: 4 }), namesOption("prompt_lookup_num_tokens", /one prompt/));
+  await assert.rejects(m.generateBatch(["In the", "And God"], { promptLookupNumTokens: 4 }), namesOption("promptLookupNumTokens", /one prompt/));
   // Left to the default, batches simply decode without it.
   assert.equal((await m.generateBatch(["In the", "And God"], { maxNewTokens: 3 })).length, 2);
 });

@@ -1,6 +1,6 @@
 import { RiffError, checkNumber } from "../errors.js";
 import { normalizeLogitBias } from "./logit-bias.js";
-import { MAX_PROMPT_LOOKUP_TOKENS, checkGenerationOptions, type GenerationOptions } from "./options.js";
+import { checkGenerationOptions, generationOptionsSchema, type GenerationOptions } from "./options.js";
 
 /** How to treat keys the mapping does not know. */
 export interface MappingOptions {
@@ -145,40 +145,24 @@ const HF_UNSUPPORTED_DEFAULTS: Readonly<Record<string, unknown>> = {
  * Only keys present are mapped; transformers' defaults for absent keys (notably do_sample = false
  * and top_k = 50) are in {@link HF_GENERATION_DEFAULTS} for callers that want them.
  */
-export function samplingOptionsFromGenerationConfig(json: Json, mapping?: MappingOptions): GenerationOptions {
-  const r = new Reader(json);
-  const options = defined<GenerationOptions>({
-    doSample: r.boolean("do_sample"),
-    temperature: r.number("temperature", { min: 0 }),
-    topK: r.number("top_k", { min: 0, integer: true }),
-    topP: r.number("top_p", { min: 0, minExclusive: true, max: 1 }),
-    minP: r.number("min_p", { min: 0, max: 1 }),
-    typicalP: r.number("typical_p", { min: 0, minExclusive: true, max: 1 }),
-    repetitionPenalty: r.number("repetition_penalty", { min: 0, minExclusive: true }),
-    noRepeatNgramSize: r.number("no_repeat_ngram_size", { min: 0, integer: true }),
-    minNewTokens: r.number("min_new_tokens", { min: 0, integer: true }),
-    eosTokenIds: r.ids("eos_token_id"),
-    maxNewTokens: r.number("max_new_tokens", { min: 0, integer: true }),
-    maxLength: r.number("max_length", { min: 1, integer: true }),
-    numBeams: r.number("num_beams", { min: 1, integer: true }),
-    lengthPenalty: r.number("length_penalty", {}),
-    earlyStopping: readEarlyStopping(r),
-    numReturnSequences: r.number("num_return_sequences", { min: 1, integer: true }),
-    stop: r.strings("stop_strings"),
-    promptLookupNumTokens: r.number("prompt_lookup_num_tokens", { min: 0, max: MAX_PROMPT_LOOKUP_TOKENS, integer: true }),
-  });
-  const unknown = r.leftover(
-    (key, value) => HF_NO_EFFECT.has(key) || (key in HF_UNSUPPORTED_DEFAULTS && HF_UNSUPPORTED_DEFAULTS[key] === value),
+export function samplingOptionsFromGenerationConfig(json: Json, mapping?: MappingOptions & { source?: string }): GenerationOptions {
+  const source = mapping?.source ?? "generation_config.json";
+  let unknown: readonly string[] = [];
+  const options = generationOptionsSchema.parse(json, "config", { source, onUnknown: (names) => (unknown = names) });
+  reportUnknown(
+    source,
+    unknown.filter((key) => {
+      const value = json[key];
+      return !(HF_NO_EFFECT.has(key) || (key in HF_UNSUPPORTED_DEFAULTS && HF_UNSUPPORTED_DEFAULTS[key] === value));
+    }),
+    mapping,
   );
-  reportUnknown("generation_config.json", unknown, mapping);
-  checkGenerationOptions(options);
+  try {
+    checkGenerationOptions(options);
+  } catch (error) {
+    throw generationOptionsSchema.inVocabulary(error, "config", source);
+  }
   return options;
-}
-
-function readEarlyStopping(r: Reader): boolean | "never" | undefined {
-  const value = r.raw("early_stopping");
-  if (value === undefined || typeof value === "boolean" || value === "never") return value;
-  throw new RiffError(`early_stopping must be true, false or "never", got ${JSON.stringify(value)}`, "early_stopping");
 }
 
 /** OpenAI request fields that are not about sampling; the caller handles them. */

@@ -1,78 +1,116 @@
-import { RiffError, checkNumber } from "../errors.js";
+import { z } from "zod";
+import { RiffError, optionError } from "../errors.js";
+import { OptionSchema, type OptionOutput } from "../schema/option-schema.js";
 import type { LogitBias } from "./logit-bias.js";
-import { normalizeLogitBias } from "./logit-bias.js";
 
 /**
- * Everything that shapes how tokens are chosen, in riff's camelCase. Messages about bad values use
- * the Hugging Face / OpenAI names (top_p, repetition_penalty…), which are what users type.
- * Every field is optional; leaving one out means "off" (the identity), not a library default.
+ * Text generation's options, declared once: how tokens are chosen (sampling), how long and how
+ * wide to search, and what to report. Library calls, the CLI's flags, generation_config.json and
+ * server requests are all validated by this table (see OptionSchema); messages name options in the
+ * caller's vocabulary. Leaving an option out means "off" (the identity), not a library default.
  */
-export interface SamplingOptions {
-  /** Logits are divided by it. 0 means greedy decoding (argmax); must be ≥ 0. Default 1. */
-  temperature?: number;
-  /** Keep the k most likely tokens (ties with the k-th kept); integer ≥ 0, 0 = off. */
-  topK?: number;
-  /** Nucleus: smallest most-likely set with cumulative probability ≥ topP; in (0, 1], 1 = off. */
-  topP?: number;
-  /** Keep tokens with p ≥ minP · p_max; in [0, 1], 0 = off. */
-  minP?: number;
-  /** Locally typical sampling mass; in (0, 1], 1 = off. */
-  typicalP?: number;
-  /** CTRL/HF repetition penalty over the whole sequence (prompt included); > 0, 1 = off. */
-  repetitionPenalty?: number;
-  /** OpenAI presence penalty over generated tokens; in [−2, 2], 0 = off. */
-  presencePenalty?: number;
-  /** OpenAI frequency penalty over generated tokens; in [−2, 2], 0 = off. */
-  frequencyPenalty?: number;
-  /** Ban tokens completing an n-gram already in the sequence; integer ≥ 0, 0 = off. */
-  noRepeatNgramSize?: number;
-  /** Token id → bias in [−100, 100], added to the logits. */
-  logitBias?: LogitBias;
-  /** EOS ids are banned until this many tokens were generated; integer ≥ 0. Needs eosTokenIds. */
-  minNewTokens?: number;
-  /** The ids that end a sequence. */
-  eosTokenIds?: readonly number[];
-  /** Seed for the {@link Rng} the caller samples with; a safe integer. */
-  seed?: number;
-  /**
-   * false = greedy (or plain beam search): the warpers (temperature, top-k, top-p, min-p,
-   * typical-p) are not applied, as in HF. Undefined = sample unless temperature is 0.
-   * Note: HF's own default is false, so a generation_config.json without `do_sample` decodes
-   * greedily in transformers; see {@link HF_GENERATION_DEFAULTS}.
-   */
-  doSample?: boolean;
-}
-
-/** Sampling plus everything else a text generation run takes. The text package consumes this. */
-export interface GenerationOptions extends SamplingOptions {
-  /** Most tokens to generate after the prompt; integer ≥ 0. Wins over maxLength. */
-  maxNewTokens?: number;
-  /** HF `max_length`: most tokens in prompt + generation; integer ≥ 1. */
-  maxLength?: number;
-  /** Beam search width; integer ≥ 1, 1 = no beam search. */
-  numBeams?: number;
-  /** Beam scores are divided by length^lengthPenalty (HF); finite. Default 1. */
-  lengthPenalty?: number;
-  /** HF beam stopping rule: true, false (heuristic) or "never" (exact). */
-  earlyStopping?: boolean | "never";
-  /** Sequences to return; integer ≥ 1 and ≤ numBeams under beam search. */
-  numReturnSequences?: number;
-  /** Generation stops when the text ends with one of these (non-empty) strings. */
-  stop?: readonly string[];
-  /** Report the chosen tokens' log-probabilities. */
-  logprobs?: boolean;
-  /** How many most-likely alternatives to report per token; integer ≥ 0. */
-  topLogprobs?: number;
-  /**
-   * Greedy decoding only: how many tokens to draft per step by prompt lookup (copied from where
-   * the last few tokens appeared before), all checked in one forward pass; integer in [0, 64],
-   * 0 = off. The output is the same; only the number of forward passes changes.
-   */
-  promptLookupNumTokens?: number;
-}
 
 /** The most tokens prompt lookup may draft per step. */
 export const MAX_PROMPT_LOOKUP_TOKENS = 64;
+/** The widest beam search: each beam is a row of the KV cache, so memory grows with it. */
+export const MAX_NUM_BEAMS = 32;
+/** The most sequences one call returns (each sampled sequence is a row of the batch). */
+export const MAX_RETURN_SEQUENCES = 64;
+/** The most alternatives reported per token (OpenAI's limit). */
+export const MAX_TOP_LOGPROBS = 20;
+/** The most stop strings, and the longest one, per call. */
+export const MAX_STOP_STRINGS = 16;
+export const MAX_STOP_LENGTH = 1000;
+/** The most token ids one logit_bias may name. */
+export const MAX_LOGIT_BIAS_ENTRIES = 1024;
+/** The most new tokens any call may ask for; the model's context usually bounds it far sooner. */
+export const MAX_NEW_TOKENS = 1 << 20;
+
+const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.number().int().min(min).max(max);
+const tokenId = int(0, 0x7fffffff);
+
+/** Token id → bias in [−100, 100]: a plain object with decimal-id keys, or a Map. */
+function isLogitBias(value: unknown): value is LogitBias {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return false;
+  const entries: Array<[unknown, unknown]> = value instanceof Map ? [...value.entries()] : Object.entries(value);
+  if (entries.length > MAX_LOGIT_BIAS_ENTRIES) return false;
+  return entries.every(([id, bias]) => {
+    const n = typeof id === "number" ? id : typeof id === "string" && /^\d+$/.test(id) ? Number(id) : Number.NaN;
+    return Number.isSafeInteger(n) && n >= 0 && n <= 0x7fffffff && typeof bias === "number" && bias >= -100 && bias <= 100;
+  });
+}
+
+export const SAMPLING_OPTIONS = {
+  temperature: { type: z.number().min(0), hf: "temperature", flag: "temperature", metavar: "t", doc: "divide the logits by it; 0 = greedy decoding", default: "the model's generation_config, else 1" },
+  topK: { type: int(0), hf: "top_k", flag: "top-k", metavar: "k", doc: "sample among the k most likely tokens (0 = off)", default: "the model's, else 50 when sampling (as transformers)" },
+  topP: { type: z.number().gt(0).max(1), hf: "top_p", flag: "top-p", metavar: "p", doc: "nucleus sampling: the smallest set of tokens with this much probability (1 = off)" },
+  minP: { type: z.number().min(0).max(1), hf: "min_p", flag: "min-p", metavar: "p", doc: "drop tokens below p × the top token's probability (0 = off)" },
+  typicalP: { type: z.number().gt(0).max(1), hf: "typical_p", flag: "typical-p", metavar: "p", doc: "locally typical sampling mass (1 = off)" },
+  repetitionPenalty: { type: z.number().gt(0), hf: "repetition_penalty", flag: "repetition-penalty", metavar: "r", doc: "penalise tokens already in the text, prompt included (1 = off)" },
+  presencePenalty: { type: z.number().min(-2).max(2), hf: "presence_penalty", flag: "presence-penalty", metavar: "x", doc: "OpenAI presence penalty over generated tokens (0 = off)" },
+  frequencyPenalty: { type: z.number().min(-2).max(2), hf: "frequency_penalty", flag: "frequency-penalty", metavar: "x", doc: "OpenAI frequency penalty over generated tokens (0 = off)" },
+  noRepeatNgramSize: { type: int(0, 1024), hf: "no_repeat_ngram_size", flag: "no-repeat-ngram-size", metavar: "n", doc: "never repeat an n-gram of this size (0 = off)" },
+  logitBias: {
+    type: z.custom<LogitBias>(isLogitBias),
+    hf: "logit_bias",
+    flag: "logit-bias",
+    metavar: "id=bias",
+    allowed: `an object mapping at most ${MAX_LOGIT_BIAS_ENTRIES} token ids (integers ≥ 0) to biases in [-100, 100]`,
+    doc: "add a bias to chosen tokens' logits (±100 bans or forces a token)",
+    parseFlag: (value: string, previous: unknown): Record<string, number> => {
+      const match = /^\s*(\d+)\s*=\s*(-?\d+(?:\.\d+)?)\s*$/.exec(value);
+      if (match === null) throw new RiffError(`--logit-bias takes ID=BIAS, e.g. 50256=-100, got ${JSON.stringify(value)}`, "--logit-bias");
+      return { ...(previous as Record<string, number> | undefined), [match[1]!]: Number(match[2]) };
+    },
+  },
+  minNewTokens: { type: int(0, MAX_NEW_TOKENS), hf: "min_new_tokens", flag: "min-new-tokens", metavar: "n", doc: "ban end-of-sequence until this many tokens were generated" },
+  eosTokenIds: {
+    type: z.union([tokenId, z.array(tokenId).max(64).readonly()]).transform((v): readonly number[] => (typeof v === "number" ? [v] : v)),
+    hf: "eos_token_id",
+    allowed: "a token id or a list of at most 64 token ids (integers ≥ 0)",
+    doc: "the token ids that end a sequence",
+    default: "the model's generation_config / config.json",
+  },
+  seed: { type: z.number().int(), hf: "seed", flag: "seed", metavar: "n", doc: "seed of the random generator: the same seed gives the same output", default: "the model's generation_config, else 0" },
+  doSample: { type: z.boolean(), hf: "do_sample", doc: "sample (true) or decode greedily / by beam search (false)", default: "true when a sampling option is given, else the model's" },
+} as const;
+
+export const GENERATION_OPTIONS = {
+  ...SAMPLING_OPTIONS,
+  maxNewTokens: { type: int(0, MAX_NEW_TOKENS), hf: "max_new_tokens", flag: "max-tokens", metavar: "n", doc: "most new tokens to generate", default: "generation_config, else 256 (within the context)" },
+  maxLength: { type: int(1, MAX_NEW_TOKENS), hf: "max_length", doc: "most tokens in prompt + generation (max_new_tokens wins)" },
+  numBeams: { type: int(1, MAX_NUM_BEAMS), hf: "num_beams", flag: "num-beams", metavar: "n", doc: "beam search width (1 = no beam search)", default: "1" },
+  lengthPenalty: { type: z.number(), hf: "length_penalty", flag: "length-penalty", metavar: "x", doc: "beam scores are divided by length ** this", default: "1" },
+  earlyStopping: { type: z.union([z.boolean(), z.literal("never")]), hf: "early_stopping", doc: "beam stopping rule: true, false (heuristic) or \"never\" (exact)", default: "false" },
+  numReturnSequences: { type: int(1, MAX_RETURN_SEQUENCES), hf: "num_return_sequences", flag: "num-return-sequences", metavar: "n", doc: "sequences to return (sampling, or ≤ num_beams under beam search)", default: "1" },
+  stop: {
+    type: z.union([z.string().min(1).max(MAX_STOP_LENGTH), z.array(z.string().min(1).max(MAX_STOP_LENGTH)).max(MAX_STOP_STRINGS).readonly()]).transform((v): readonly string[] => (typeof v === "string" ? [v] : v)),
+    hf: "stop_strings",
+    flag: "stop",
+    metavar: "text",
+    allowed: `a non-empty string or a list of at most ${MAX_STOP_STRINGS} (each at most ${MAX_STOP_LENGTH} characters)`,
+    doc: "stop when the text ends with one of these strings",
+  },
+  logprobs: { type: z.boolean(), hf: "logprobs", flag: "logprobs", doc: "report each chosen token's log-probability" },
+  topLogprobs: { type: int(0, MAX_TOP_LOGPROBS), hf: "top_logprobs", flag: "top-logprobs", metavar: "n", doc: "also report the n most likely alternatives per token" },
+  promptLookupNumTokens: {
+    type: int(0, MAX_PROMPT_LOOKUP_TOKENS),
+    hf: "prompt_lookup_num_tokens",
+    flag: "prompt-lookup",
+    metavar: "n",
+    doc: "greedy only: draft up to n tokens per step from earlier text, checked in one pass (same output, fewer passes)",
+    default: "4 (0 = off)",
+  },
+} as const;
+
+/** The text generation options' schema (the text package adds the abort signal). */
+export const generationOptionsSchema = new OptionSchema("text generation", GENERATION_OPTIONS);
+export const samplingOptionsSchema = new OptionSchema("sampling", SAMPLING_OPTIONS);
+
+/** How tokens are chosen, validated: every field optional (absent = off). */
+export type SamplingOptions = OptionOutput<typeof SAMPLING_OPTIONS>;
+/** Sampling plus length, beam and output options, validated. */
+export type GenerationOptions = OptionOutput<typeof GENERATION_OPTIONS>;
 
 /**
  * The values transformers' GenerationConfig uses when a key is absent. riff does not apply them
@@ -101,67 +139,22 @@ export function isGreedy(options: Readonly<SamplingOptions>): boolean {
   return options.doSample === false || options.temperature === 0;
 }
 
-function checkOptional(option: string, value: number | undefined, range: Parameters<typeof checkNumber>[2]): void {
-  if (value !== undefined) checkNumber(option, value, range);
-}
-
-function checkBooleanOption(option: string, value: unknown): void {
-  if (value !== undefined && typeof value !== "boolean") {
-    throw new RiffError(`${option} must be true or false, got ${JSON.stringify(value)}`, option);
-  }
-}
-
 /** Throws RiffError, naming the option and its allowed range, for the first invalid sampling option. */
 export function checkSamplingOptions(options: Readonly<SamplingOptions>): void {
-  checkOptional("temperature", options.temperature, { min: 0 });
-  checkOptional("top_k", options.topK, { min: 0, integer: true });
-  checkOptional("top_p", options.topP, { min: 0, minExclusive: true, max: 1 });
-  checkOptional("min_p", options.minP, { min: 0, max: 1 });
-  checkOptional("typical_p", options.typicalP, { min: 0, minExclusive: true, max: 1 });
-  checkOptional("repetition_penalty", options.repetitionPenalty, { min: 0, minExclusive: true });
-  checkOptional("presence_penalty", options.presencePenalty, { min: -2, max: 2 });
-  checkOptional("frequency_penalty", options.frequencyPenalty, { min: -2, max: 2 });
-  checkOptional("no_repeat_ngram_size", options.noRepeatNgramSize, { min: 0, integer: true });
-  checkOptional("min_new_tokens", options.minNewTokens, { min: 0, integer: true });
-  checkOptional("seed", options.seed, { min: -Number.MAX_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER, integer: true });
-  checkBooleanOption("do_sample", options.doSample);
-  if (options.logitBias !== undefined) normalizeLogitBias(options.logitBias);
-  if (options.eosTokenIds !== undefined) {
-    if (!Array.isArray(options.eosTokenIds)) {
-      throw new RiffError("eos_token_id must be a token id or a list of token ids", "eos_token_id");
-    }
-    for (const id of options.eosTokenIds) checkNumber("eos_token_id", id, { min: 0, integer: true });
-  }
+  samplingOptionsSchema.parse(options, "library", { extra: Object.keys(GENERATION_OPTIONS).filter((k) => !(k in SAMPLING_OPTIONS)) });
   if ((options.minNewTokens ?? 0) > 0 && (options.eosTokenIds?.length ?? 0) === 0) {
-    throw new RiffError("min_new_tokens needs the EOS token ids (eos_token_id) to ban", "min_new_tokens");
+    throw optionError("minNewTokens", "{minNewTokens} needs the EOS token ids ({eosTokenIds}) to ban");
   }
 }
 
-/** {@link checkSamplingOptions} plus the length, beam and output options. */
+/** {@link checkSamplingOptions} plus the length, beam and output options, and how they combine. */
 export function checkGenerationOptions(options: Readonly<GenerationOptions>): void {
-  checkSamplingOptions(options);
-  checkOptional("max_new_tokens", options.maxNewTokens, { min: 0, integer: true });
-  checkOptional("max_length", options.maxLength, { min: 1, integer: true });
-  checkOptional("num_beams", options.numBeams, { min: 1, integer: true });
-  checkOptional("length_penalty", options.lengthPenalty, {});
-  checkOptional("num_return_sequences", options.numReturnSequences, { min: 1, integer: true });
-  checkOptional("top_logprobs", options.topLogprobs, { min: 0, integer: true });
-  checkOptional("prompt_lookup_num_tokens", options.promptLookupNumTokens, { min: 0, max: MAX_PROMPT_LOOKUP_TOKENS, integer: true });
-  checkBooleanOption("logprobs", options.logprobs);
-  const early = options.earlyStopping;
-  if (early !== undefined && typeof early !== "boolean" && early !== "never") {
-    throw new RiffError(`early_stopping must be true, false or "never", got ${JSON.stringify(early)}`, "early_stopping");
+  generationOptionsSchema.parse(options, "library", { extra: ["signal"] });
+  if ((options.minNewTokens ?? 0) > 0 && (options.eosTokenIds?.length ?? 0) === 0) {
+    throw optionError("minNewTokens", "{minNewTokens} needs the EOS token ids ({eosTokenIds}) to ban");
   }
   const beams = options.numBeams ?? 1;
   if (beams > 1 && (options.numReturnSequences ?? 1) > beams) {
-    throw new RiffError(
-      `num_return_sequences must be ≤ num_beams (${beams}) under beam search, got ${options.numReturnSequences}`,
-      "num_return_sequences",
-    );
-  }
-  if (options.stop !== undefined) {
-    if (!Array.isArray(options.stop) || options.stop.some((s) => typeof s !== "string" || s === "")) {
-      throw new RiffError("stop must be a list of non-empty strings", "stop");
-    }
+    throw optionError("numReturnSequences", `{numReturnSequences} must be ≤ {numBeams} (${beams}) under beam search, got ${options.numReturnSequences}`);
   }
 }

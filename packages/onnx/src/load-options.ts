@@ -1,0 +1,23 @@
+/**
+ * The options every model load takes (threads, execution provider), declared once for every
+ * modality's load schema, the CLI's flags and the server.
+ */
+import { z } from "zod";
+
+/** The most onnxruntime intra-op threads riff asks for: more only adds contention, and each costs a stack. */
+export const MAX_THREADS = 256;
+
+export const SESSION_LOAD_OPTIONS = {
+  threads: {
+    type: z.number().int().min(1).max(MAX_THREADS),
+    flag: "threads",
+    metavar: "n",
+    doc: "onnxruntime intra-op threads",
+    default: "the number of cores",
+  },
+  executionProvider: {
+    type: z.enum(["cpu", "cuda"]),
+    doc: "where to run; cuda needs an onnxruntime-node build with CUDA",
+    default: "cpu",
+  },
+} as const;
