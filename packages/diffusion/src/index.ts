@@ -1,6 +1,6 @@
 export { DiffusionPipeline } from "./pipeline.js";
 export type { DenoiseProgress, GenerationResult, GenerationTimings, ResolvedOptions } from "./pipeline.js";
-export { checkGenerateOptions, MAX_IMAGES, type GenerateOptions } from "./options.js";
+export { checkGenerateOptions, IMAGE_OPTIONS, imageOptionsSchema, imageLoadOptionsSchema, MAX_IMAGES, MAX_PIXELS, MAX_SIDE, MAX_STEPS, MAX_PROMPT_CHARS, type GenerateOptions } from "./options.js";
 export { inspectModel, type ModelFiles, type ModelKind } from "./model-files.js";
 export type { LoadOptions } from "./onnx-component.js";
 export { denoiseModel, type DenoiseSetup, type DenoiseState, type Denoiser } from "./denoise.js";

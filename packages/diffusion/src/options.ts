@@ -1,53 +1,100 @@
-import { RiffError, checkNumber } from "@riff/core";
+/**
+ * Image generation's options, declared once: the library validates run()/generate() with this
+ * table, the CLI derives `riff image`'s flags from it, and the server maps requests onto it.
+ */
+import { z } from "zod";
+import { OptionSchema, SCHEDULER_CLASSES, SCHEDULER_NAMES, optionError, schedulerClassFor, type OptionInput } from "@riff/core";
+import { SESSION_LOAD_OPTIONS } from "@riff/onnx";
 import type { RasterImage } from "./raster.js";
 
-/** What to generate. Every field is optional; {@link DiffusionPipeline.resolve} fills the defaults. */
-export interface GenerateOptions {
-  /** Ignored (with a warning) by unconditional models. */
-  readonly prompt?: string;
-  /** Text the guidance steers away from; "" (the unconditional prompt) when absent. */
-  readonly negativePrompt?: string;
-  /**
-   * Denoising steps. Default: 1000 (num_train_timesteps) for DDPM, 20 for Euler, Euler a and
-   * DPM++ 2M, 50 for DDIM and PNDM.
-   */
-  readonly steps?: number;
-  /**
-   * ddpm | ddim | euler | euler-a | dpm++ | pndm, or a diffusers class name. Default: the model's
-   * scheduler_config.json, except that a DDPMScheduler (a training schedule that needs ~1000 steps)
-   * is replaced by DPM++ 2M over the same betas; so is PNDM for img2img (it cannot start part-way).
-   */
-  readonly scheduler?: string;
-  /** Karras σ schedule (Euler, Euler a, DPM++ 2M). */
-  readonly karras?: boolean;
-  /** Classifier-free guidance scale; ≤ 1 runs the conditional branch alone (as diffusers). Default: 7.5 latent, 4 pixel. */
-  readonly guidanceScale?: number;
-  /** Default 0: the same options give the same images. */
-  readonly seed?: number;
-  readonly width?: number;
-  readonly height?: number;
-  /** Images per prompt, denoised as one batch. Default 1. */
-  readonly numImages?: number;
-  /** img2img: a path, an encoded image buffer or a raster image; resized to width × height. */
-  readonly initImage?: string | Buffer | RasterImage;
-  /** img2img: how much of the schedule to run, (0, 1]; 1 ignores the init image's content. Default 0.8. */
-  readonly strength?: number;
-  readonly signal?: AbortSignal;
-}
-
+/** The most images one call denoises as a batch. */
 export const MAX_IMAGES = 64;
+/** The widest and tallest image, in pixels. */
+export const MAX_SIDE = 4096;
+/** The most pixels one call may make, all images together (4096 × 4096). */
+export const MAX_PIXELS = 4096 * 4096;
+/** The most denoising steps (diffusers' training schedules have 1000 timesteps). */
+export const MAX_STEPS = 1000;
+/** The longest prompt, in characters (CLIP reads 77 tokens; the rest is truncated with a warning). */
+export const MAX_PROMPT_CHARS = 10_000;
 
-/** Checks the option values that need no model (the CLI calls this before loading anything). */
-export function checkGenerateOptions(o: GenerateOptions): void {
-  if (o.steps !== undefined) checkNumber("steps", o.steps, { min: 1, integer: true });
-  if (o.guidanceScale !== undefined) checkNumber("guidanceScale", o.guidanceScale, { min: 0 });
-  if (o.seed !== undefined) checkNumber("seed", o.seed, { min: 0, max: Number.MAX_SAFE_INTEGER, integer: true });
-  if (o.width !== undefined) checkNumber("width", o.width, { min: 1, max: 8192, integer: true });
-  if (o.height !== undefined) checkNumber("height", o.height, { min: 1, max: 8192, integer: true });
-  if (o.numImages !== undefined) checkNumber("numImages", o.numImages, { min: 1, max: MAX_IMAGES, integer: true });
-  if (o.strength !== undefined) {
-    checkNumber("strength", o.strength, { min: 0, minExclusive: true, max: 1 });
-    if (o.initImage === undefined) throw new RiffError("strength needs an init image (initImage)", "strength");
+const isScheduler = (name: string): boolean => {
+  try {
+    schedulerClassFor(name);
+    return true;
+  } catch {
+    return false;
   }
-  if (o.prompt !== undefined && typeof o.prompt !== "string") throw new RiffError("prompt must be a string", "prompt");
+};
+
+const isInitImage = (value: unknown): value is string | Buffer | RasterImage =>
+  (typeof value === "string" && value !== "") ||
+  Buffer.isBuffer(value) ||
+  (typeof value === "object" && value !== null && "data" in value && "width" in value && "height" in value);
+
+export const IMAGE_OPTIONS = {
+  prompt: { type: z.string().max(MAX_PROMPT_CHARS), hf: "prompt", doc: "what to draw (ignored, with a warning, by unconditional models)", default: '""' },
+  negativePrompt: { type: z.string().max(MAX_PROMPT_CHARS), hf: "negative_prompt", flag: "negative", metavar: "text", doc: "text the guidance steers away from", default: '""' },
+  steps: {
+    type: z.number().int().min(1).max(MAX_STEPS),
+    hf: "num_inference_steps",
+    flag: "steps",
+    metavar: "n",
+    doc: "denoising steps",
+    default: "1000 for ddpm, 50 for ddim and pndm, 20 otherwise",
+  },
+  scheduler: {
+    type: z.string().refine(isScheduler),
+    hf: "scheduler",
+    flag: "scheduler",
+    metavar: "name",
+    allowed: `one of ${Object.keys(SCHEDULER_NAMES).join(", ")}, or a diffusers class name (${SCHEDULER_CLASSES.join(", ")})`,
+    doc: "the sampler",
+    default: "the model's scheduler_config; DDPM models use dpm++",
+  },
+  karras: { type: z.boolean(), hf: "use_karras_sigmas", flag: "karras", doc: "Karras sigma schedule (euler, euler-a, dpm++)" },
+  guidanceScale: {
+    type: z.number().min(0).max(100),
+    hf: "guidance_scale",
+    flag: "guidance",
+    metavar: "scale",
+    doc: "classifier-free guidance scale; ≤ 1 runs the conditional branch alone",
+    default: "4 for pixel models, 7.5 for latent ones",
+  },
+  seed: { type: z.number().int().min(0), hf: "seed", flag: "seed", metavar: "n", doc: "seed: the same seed and options give the same PNG bytes", default: "0" },
+  width: { type: z.number().int().min(1).max(MAX_SIDE), hf: "width", flag: "width", metavar: "px", doc: "image width (a multiple of 8 for latent models)", default: "the model's size" },
+  height: { type: z.number().int().min(1).max(MAX_SIDE), hf: "height", flag: "height", metavar: "px", doc: "image height", default: "the model's size" },
+  numImages: { type: z.number().int().min(1).max(MAX_IMAGES), hf: "num_images_per_prompt", flag: "num-images", metavar: "n", doc: "images per prompt, denoised as one batch", default: "1" },
+  initImage: {
+    type: z.custom<string | Buffer | RasterImage>(isInitImage),
+    hf: "image",
+    flag: "init-image",
+    metavar: "file",
+    allowed: "a file path, an encoded image buffer or a raster image",
+    doc: "img2img: start from this image, resized to width × height",
+  },
+  strength: { type: z.number().gt(0).max(1), hf: "strength", flag: "strength", metavar: "s", doc: "img2img: share of the schedule to run", default: "0.8" },
+  signal: { type: z.instanceof(AbortSignal), allowed: "an AbortSignal", doc: "stops the run between steps" },
+} as const;
+
+export const imageOptionsSchema = new OptionSchema("image generation", IMAGE_OPTIONS);
+
+/** What to generate. Every field is optional; {@link DiffusionPipeline.resolve} fills the defaults. */
+export type GenerateOptions = OptionInput<typeof IMAGE_OPTIONS>;
+
+/**
+ * Validates the options that need no model (the CLI calls this before loading anything) and
+ * returns them converted; the first fault is a RiffError naming the option.
+ */
+export function checkGenerateOptions(o: GenerateOptions): ReturnType<typeof imageOptionsSchema.parse> {
+  const options = imageOptionsSchema.parse(o, "library");
+  if (options.strength !== undefined && options.initImage === undefined) throw optionError("strength", "{strength} needs an init image ({initImage})");
+  const pixels = (options.numImages ?? 1) * (options.width ?? 1) * (options.height ?? 1);
+  if (pixels > MAX_PIXELS) {
+    throw optionError("numImages", `{numImages} × {width} × {height} is ${pixels} pixels; at most ${MAX_PIXELS} per call`);
+  }
+  return options;
 }
+
+/** DiffusionPipeline.load's options: threads and execution provider, shared with every modality. */
+export const imageLoadOptionsSchema = new OptionSchema("image model load", SESSION_LOAD_OPTIONS);

@@ -1,8 +1,8 @@
-import { RiffError, Rng, runSteps, type Tensor } from "@riff/core";
+import { RiffError, Rng, optionError, runSteps, type Tensor } from "@riff/core";
 import { denoiseModel, type DenoiseState } from "./denoise.js";
 import { inspectModel, type ModelFiles, type ModelKind } from "./model-files.js";
 import type { LoadOptions } from "./onnx-component.js";
-import { checkGenerateOptions, type GenerateOptions } from "./options.js";
+import { MAX_PIXELS, checkGenerateOptions, imageLoadOptionsSchema, type GenerateOptions } from "./options.js";
 import { samplerLabel, type GenerationParameters } from "./parameters.js";
 import { loadImage } from "./png.js";
 import { imageToSample, samplesToImages, type RasterImage, type SampleRange } from "./raster.js";
@@ -83,7 +83,9 @@ export class DiffusionPipeline {
   ) {}
 
   /** Loads a model folder. RiffErrors name `--model` for folder problems. */
-  static async load(dir: string, options: LoadOptions = {}): Promise<DiffusionPipeline> {
+  static async load(dir: string, given: LoadOptions = {}): Promise<DiffusionPipeline> {
+    if (typeof dir !== "string" || dir === "") throw new RiffError("DiffusionPipeline.load needs the model folder's path", "dir");
+    const options = imageLoadOptionsSchema.parse(given, "library");
     const files = inspectModel(dir);
     const opened: { dispose(): Promise<void> }[] = [];
     try {
@@ -146,8 +148,8 @@ export class DiffusionPipeline {
   }
 
   /** Fills defaults and checks every option against this model, without running anything. */
-  resolve(options: GenerateOptions = {}): ResolvedOptions {
-    checkGenerateOptions(options);
+  resolve(given: GenerateOptions = {}): ResolvedOptions {
+    const options = checkGenerateOptions(given);
     const conditioned = this.textEncoder !== undefined;
     const scheduler = chooseScheduler(this.files.scheduler, options.scheduler, options.karras, options.initImage !== undefined);
     const steps = options.steps ?? defaultSteps(scheduler);
@@ -160,19 +162,21 @@ export class DiffusionPipeline {
       ["width", width, this.unet.fixedSize?.width],
       ["height", height, this.unet.fixedSize?.height],
     ] as const) {
-      if (value % f !== 0) throw new RiffError(`${option} must be a multiple of ${f} for this latent model, got ${value}`, option);
+      if (value % f !== 0) throw optionError(option, `{${option}} must be a multiple of ${f} for this latent model, got ${value}`);
       if (fixed !== undefined && value !== fixed * f) {
-        throw new RiffError(`${option} must be ${fixed * f}: ${this.name} makes ${size.width}x${size.height} images only, got ${value}`, option);
+        throw optionError(option, `{${option}} must be ${fixed * f}: ${this.name} makes ${size.width}x${size.height} images only, got ${value}`);
       }
     }
+    const pixels = (options.numImages ?? 1) * width * height;
+    if (pixels > MAX_PIXELS) throw optionError("numImages", `{numImages} × {width} × {height} is ${pixels} pixels; at most ${MAX_PIXELS} per call`);
     let strength: number | undefined;
     if (options.initImage !== undefined) {
       if (this.kind === "latent" && !this.vaeEncoder) {
-        throw new RiffError(`initImage needs a vae_encoder/, which ${this.name} lacks`, "initImage");
+        throw optionError("initImage", `{initImage} needs a vae_encoder/, which ${this.name} lacks`);
       }
       strength = options.strength ?? 0.8;
       if (Math.floor(steps * strength) < 1) {
-        throw new RiffError(`strength ${strength} with ${steps} steps leaves no denoising step; raise strength or steps`, "strength");
+        throw optionError("strength", `{strength} ${strength} with ${steps} {steps} leaves no denoising step; raise {strength} or {steps}`);
       }
     }
     return {

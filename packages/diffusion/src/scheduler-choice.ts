@@ -1,4 +1,4 @@
-import { RiffError, createScheduler, schedulerClassFor, type AnyScheduler } from "@riff/core";
+import { optionError, createScheduler, schedulerClassFor, type AnyScheduler } from "@riff/core";
 import type { JsonObject } from "./model-files.js";
 
 /**
@@ -18,7 +18,7 @@ export function chooseScheduler(
   const swap = own === "DDPMScheduler" || (partial && own === "PNDMScheduler");
   const className = name !== undefined ? schedulerClassFor(name) : swap ? "DPMSolverMultistepScheduler" : own;
   if (partial && className === "PNDMScheduler") {
-    throw new RiffError("scheduler pndm cannot start part-way through its schedule, as img2img needs; use ddim, euler, euler-a or dpm++", "scheduler");
+    throw optionError("scheduler", "{scheduler} pndm cannot start part-way through its schedule, as img2img ({initImage}) needs; use ddim, euler, euler-a or dpm++");
   }
   return createScheduler(className, modelConfig, karras === undefined ? {} : { karras });
 }

@@ -212,9 +212,10 @@ test("bad options name the option", async () => {
     refuses({ width: 128 }, "width", /^width must be 64/);
     refuses({ steps: 0 }, "steps", /^steps must be/);
     refuses({ steps: 2.5 }, "steps", /^steps must be an integer/);
-    refuses({ guidanceScale: Number.NaN }, "guidanceScale", /finite/);
-    refuses({ guidanceScale: -1 }, "guidanceScale", /≥ 0/);
-    refuses({ scheduler: "heun" }, "scheduler", /unknown scheduler "heun"/);
+    refuses({ guidanceScale: Number.NaN }, "guidanceScale", /guidanceScale must be a number in \[0, 100\], got NaN/);
+    refuses({ guidanceScale: -1 }, "guidanceScale", /\[0, 100\]/);
+    refuses({ scheduler: "heun" }, "scheduler", /^scheduler must be one of ddpm, ddim, euler, euler-a, dpm\+\+, pndm.*got "heun"/);
+    refuses({ sampler: "euler", cfg: 7 } as never, "sampler", /unknown image generation options "sampler", "cfg"/);
     refuses({ scheduler: "ddim", karras: true }, "karras", /karras/);
     refuses({ numImages: 0 }, "numImages", /numImages/);
     refuses({ strength: 0.5 }, "strength", /init image/);

@@ -49,3 +49,4 @@ export { MelInverse } from "./dsp/mel-inverse.js";
 export { PhaseGradientIntegrator } from "./dsp/pghi.js";
 export { StreamingGriffinLim, type StreamingGriffinLimOptions } from "./dsp/streaming-griffin-lim.js";
 export { spectralConvergence } from "./dsp/quality.js";
+export { SPEECH_OPTIONS, MAX_SPEECH_CHARS, speechOptionsSchema, speechToFileOptionsSchema, voiceLoadOptionsSchema, type SpeakOptionsInput } from "./speech-options.js";

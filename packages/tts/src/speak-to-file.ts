@@ -1,4 +1,6 @@
 import { WavStreamWriter, type WavResult } from "./audio/wav-writer.js";
+import { optionError } from "@riff/core";
+import { speechToFileOptionsSchema } from "./speech-options.js";
 import { speak, type SpeakOptions, type SpeakSummary, type SpeechChunk } from "./speak.js";
 
 export interface SpeakToFileOptions extends SpeakOptions {
@@ -25,6 +27,9 @@ function titleOf(text: string): string {
  */
 export async function speakToFile(text: string, out: string, options: SpeakToFileOptions): Promise<SpeakToFileResult> {
   const start = performance.now();
+  if (typeof out !== "string" || out === "") throw optionError("out", "{out} must name the WAV file to write");
+  speechToFileOptionsSchema.parse(options, "library");
+  if (options.voice === undefined) throw optionError("voice", "{voice} is required: load one with loadVoice()");
   const writer = await WavStreamWriter.create(out, {
     sampleRate: options.voice.sampleRate,
     info: { title: titleOf(text), comment: text, software: "riff" },

@@ -1,4 +1,5 @@
-import { Rng, RiffError, checkNumber } from "@riff/core";
+import { Rng, RiffError, optionError } from "@riff/core";
+import { MAX_SPEECH_CHARS, speechOptionsSchema, type SpeakOptionsInput } from "./speech-options.js";
 import { normalizeText } from "./text/normalize.js";
 import { readableText, hasWords } from "./text/readable.js";
 import { splitSentences } from "./text/sentences.js";
@@ -6,21 +7,8 @@ import type { PhonemizeFunction } from "./text/phonemize.js";
 import { LoudnessControl, toInt16, type GainOptions } from "./audio/gain.js";
 import { resolveSpeaker, type Voice } from "./voice.js";
 
-export interface SpeakOptions {
-  readonly voice: Voice;
-  /** Speaking rate (default 1): 2 is twice as fast. */
-  readonly speed?: number;
-  /** Speaker name or id, for multi-speaker voices. */
-  readonly speaker?: string | number;
-  readonly seed?: number;
-  readonly gain?: GainOptions;
-  /** Silence put between sentences, in seconds (default 0.2). */
-  readonly sentenceSilence?: number;
-  readonly maxSentenceChars?: number;
-  /** Phonemizer override (tests); default espeak-ng. */
-  readonly phonemize?: PhonemizeFunction;
-  readonly signal?: AbortSignal;
-}
+/** speak()'s options (see SPEECH_OPTIONS for each one's range and default); a voice is required. */
+export type SpeakOptions = SpeakOptionsInput & { readonly voice: Voice };
 
 /**
  * A piece of speech, ready to play or write: a whole sentence, or — for voices that stream within
@@ -86,6 +74,7 @@ class DropCounter {
  * first such sentence, so it is cheap for ordinary text).
  */
 export function hasSpeakableText(text: string, maxSentenceChars?: number): boolean {
+  checkSpeechText(text, { emptyOk: true });
   for (const sentence of splitSentences(text, maxSentenceChars ? { maxChars: maxSentenceChars } : {})) {
     if (hasWords(readableText(normalizeText(sentence)).text)) return true;
   }
@@ -99,13 +88,15 @@ export function hasSpeakableText(text: string, maxSentenceChars?: number): boole
  * earlier sentences is kept, so any length of text streams in bounded
  * memory. Throws a RiffError when the whole text had nothing to say.
  */
-export async function* speak(text: string, options: SpeakOptions): AsyncGenerator<SpeechChunk, SpeakSummary> {
+export async function* speak(text: string, given: SpeakOptions): AsyncGenerator<SpeechChunk, SpeakSummary> {
+  checkSpeechText(text);
+  const options = speechOptionsSchema.parse(given, "library", { extra: ["onChunk"] });
   const { voice, signal } = options;
-  const speed = checkNumber("--speed", options.speed ?? 1, { min: 0.1, max: 10 });
-  const seed = checkNumber("--seed", options.seed ?? 0, { integer: true, min: 0, max: Number.MAX_SAFE_INTEGER });
-  const silence = checkNumber("sentenceSilence", options.sentenceSilence ?? 0.2, { min: 0, max: 10 });
+  if (voice === undefined) throw optionError("voice", "{voice} is required: load one with loadVoice()");
+  const speed = options.speed ?? 1;
+  const seed = options.seed ?? 0;
+  const silence = options.sentenceSilence ?? 0.2;
   const speaker = resolveSpeaker(voice, options.speaker);
-  if (text.trim() === "") throw new RiffError("nothing to speak: the text is empty", "text");
   const loudness = new LoudnessControl(options.gain);
   const dropped = new DropCounter();
   const missing = new DropCounter();
@@ -192,4 +183,11 @@ export async function* speak(text: string, options: SpeakOptions): AsyncGenerato
     gain: loudness.gain,
     limitedSamples: loudness.limited,
   };
+}
+
+/** The text to speak: a non-empty string of at most MAX_SPEECH_CHARS characters. */
+function checkSpeechText(text: unknown, how: { emptyOk?: boolean } = {}): asserts text is string {
+  if (typeof text !== "string") throw optionError("text", `{text} must be a string, got ${text === null ? "null" : typeof text}`);
+  if (text.length > MAX_SPEECH_CHARS) throw optionError("text", `{text} has ${text.length} characters; at most ${MAX_SPEECH_CHARS} per call`);
+  if (text.trim() === "" && how.emptyOk !== true) throw optionError("text", "nothing to speak: the {text} is empty");
 }

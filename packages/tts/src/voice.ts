@@ -1,4 +1,4 @@
-import { RiffError, type Rng } from "@riff/core";
+import { RiffError, optionError, type Rng } from "@riff/core";
 import type { PhonemizeFunction } from "./text/phonemize.js";
 
 /** A sentence as a voice's model takes it. */
@@ -48,7 +48,7 @@ export interface Voice {
 export function resolveSpeaker(voice: Voice, speaker: string | number | undefined): number | undefined {
   if (speaker === undefined) return voice.numSpeakers > 1 ? 0 : undefined;
   if (voice.numSpeakers <= 1) {
-    throw new RiffError(`--speaker: ${voice.path} has a single speaker; leave --speaker out`, "--speaker");
+    throw optionError("speaker", `${voice.path} has a single speaker; leave {speaker} out`);
   }
   const text = String(speaker).trim();
   const named = voice.speakers.get(text);
@@ -59,5 +59,5 @@ export function resolveSpeaker(voice: Voice, speaker: string | number | undefine
   }
   const names = [...voice.speakers.entries()].map(([name, id]) => `${name} (${id})`);
   const known = names.length > 0 ? names.join(", ") : `ids 0–${voice.numSpeakers - 1}`;
-  throw new RiffError(`--speaker: unknown speaker "${text}"; this voice has ${known}`, "--speaker");
+  throw optionError("speaker", `unknown {speaker} "${text}"; this voice has ${known}`);
 }

@@ -105,7 +105,7 @@ test("speakers: names and ids resolve; unknown ones are listed; single-speaker v
   await run(mockVoice(undefined, 2), "1");
   await assert.rejects(run(mockVoice(undefined, 2), "carol"), /unknown speaker "carol".*alice \(0\), bob \(1\)/);
   await assert.rejects(run(mockVoice(), "bob"), /single speaker/);
-  await assert.rejects(run(mockVoice(), undefined).then(() => speak("x", { voice: mockVoice(), speed: 0 }).next()), /--speed/);
+  await assert.rejects(run(mockVoice(), undefined).then(() => speak("x", { voice: mockVoice(), speed: 0 }).next()), /^RiffError: speed must be a number in \[0\.1, 10\]/);
 });
 
 test("streaming: the first sentence is on disk before the last one is synthesized", async () => {

@@ -1,13 +1,15 @@
-import { existsSync, statSync } from "node:fs";
+/** `riff image`: its flags come from the image option schema; this file reads them, runs and saves. */
 import { relative } from "node:path";
 import type { Command } from "commander";
-import { RiffError, checkNumber } from "@riff/core";
+import { RiffError, resolveModelDir } from "@riff/core";
 import {
   DiffusionPipeline,
-  MAX_IMAGES,
+  checkGenerateOptions,
   checkOutputPath,
   encodePng,
   formatParameters,
+  imageLoadOptionsSchema,
+  imageOptionsSchema,
   makeGrid,
   outputPaths,
   writeFilesAtomically,
@@ -15,103 +17,54 @@ import {
   type GenerateOptions,
   type GenerationResult,
 } from "@riff/diffusion";
-import { defaultModelPath } from "../defaults.js";
-import { parseInteger, parseNumber } from "../options.js";
+import { existsSync, statSync } from "node:fs";
+import { addFlags, asFlag, readFlags } from "../flags.js";
 
+/** The flags that are the CLI's own (the rest come from the schemas). */
 interface ImageCliOptions {
   readonly out: string;
   readonly model?: string;
-  readonly steps?: number;
-  readonly scheduler?: string;
-  readonly karras?: boolean;
-  readonly guidance?: number;
-  readonly negative?: string;
-  readonly seed: number;
-  readonly width?: number;
-  readonly height?: number;
-  readonly numImages: number;
-  readonly initImage?: string;
-  readonly strength?: number;
   readonly json?: boolean;
 }
 
-const SCHEDULERS = ["ddpm", "ddim", "euler", "euler-a", "dpm++", "pndm"] as const;
-
-/** The library's option names → this command's flags, for error messages. */
-const FLAGS: Readonly<Record<string, string>> = {
-  steps: "--steps",
-  scheduler: "--scheduler",
-  karras: "--karras",
-  guidanceScale: "--guidance",
-  seed: "--seed",
-  width: "--width",
-  height: "--height",
-  numImages: "--num-images",
-  initImage: "--init-image",
-  strength: "--strength",
-};
-
-/** Re-words a library RiffError so it names the CLI flag ("width must …" → "--width must …"). */
-function withFlag(error: unknown): unknown {
-  if (!(error instanceof RiffError) || error.option === undefined) return error;
-  const flag = FLAGS[error.option];
-  if (flag === undefined) return error;
-  const message = error.message.startsWith(error.option)
-    ? flag + error.message.slice(error.option.length)
-    : `${flag}: ${error.message.replace(new RegExp(`^${error.option}:\\s*`), "")}`;
-  return new RiffError(message, flag);
-}
+/** Image options the CLI does not take as flags: the prompt is the argument, the signal is Ctrl-C. */
+const FLAG_KEYS = imageOptionsSchema.keys().filter((key) => key !== "prompt" && key !== "signal");
 
 export function registerImage(program: Command): void {
-  program
+  const command = program
     .command("image")
     .description("Generate images from a prompt with a diffusion model (PNG, parameters stored in the file)")
     .argument("[prompt...]", "what to draw (ignored by unconditional models)")
     .requiredOption("-o, --out <file.png>", "PNG to write; with --num-images N > 1: FILE-1.png … FILE-N.png and a grid at FILE.png")
-    .option("--model <dir>", "model folder: pixel DDPM, riff pixel text-to-image, or ONNX Stable Diffusion (default: the embedded shapes-diffusion)")
-    .option("--steps <n>", "denoising steps (default: 1000 for ddpm, 50 for ddim/pndm, 20 otherwise)", parseInteger)
-    .option("--scheduler <name>", `${SCHEDULERS.join(" | ")} (default: the model's own; DDPM models use dpm++)`)
-    .option("--karras", "Karras sigma schedule (euler, euler-a, dpm++)")
-    .option("--guidance <scale>", "classifier-free guidance scale; ≤ 1 turns guidance off (default: 4 pixel models, 7.5 latent)", parseNumber)
-    .option("--negative <text>", "negative prompt")
-    .option("--seed <n>", "seed: the same seed and options give the same PNG bytes", parseInteger, 0)
-    .option("--width <px>", "image width (a multiple of 8 for latent models; fixed-size models allow only their size)", parseInteger)
-    .option("--height <px>", "image height", parseInteger)
-    .option("--num-images <n>", "images per prompt, denoised as one batch", parseInteger, 1)
-    .option("--init-image <file>", "img2img: start from this image (any format sharp reads)")
-    .option("--strength <s>", "img2img: share of the schedule to run, (0, 1] (default 0.8)", parseNumber)
-    .option("--json", "print a JSON report (files, seed, steps, timings)")
-    .action(async (words: string[], options: ImageCliOptions) => {
-      await runImage(words.join(" "), options);
-    });
+    .option("--model <dir>", "model folder: pixel DDPM, riff pixel text-to-image, or ONNX Stable Diffusion (default: the embedded shapes-diffusion)");
+  addFlags(command, imageLoadOptionsSchema);
+  addFlags(command, imageOptionsSchema, FLAG_KEYS);
+  command.option("--json", "print a JSON report (files, seed, steps, timings)").action(async (words: string[], options: ImageCliOptions, self: Command) => {
+    await runImage(words.join(" "), options, self.opts());
+  });
 }
 
 /** Every check that needs no model, so bad input fails before anything loads. */
-function checkFlags(options: ImageCliOptions): { modelPath: string; paths: ReturnType<typeof outputPaths> } {
+function checkFlags(
+  prompt: string,
+  options: ImageCliOptions,
+  flags: Readonly<Record<string, unknown>>,
+): { generate: GenerateOptions; modelPath: string; paths: ReturnType<typeof outputPaths> } {
   checkOutputPath(options.out, "--out");
-  if (options.scheduler !== undefined && !(SCHEDULERS as readonly string[]).includes(options.scheduler.toLowerCase())) {
-    throw new RiffError(`--scheduler must be one of ${SCHEDULERS.join(", ")}, got "${options.scheduler}"`, "--scheduler");
+  const generate: GenerateOptions = { prompt, seed: 0, ...readFlags(imageOptionsSchema, flags, FLAG_KEYS) };
+  try {
+    checkGenerateOptions(generate);
+  } catch (error) {
+    throw imageOptionsSchema.inVocabulary(error, "cli");
   }
-  if (options.steps !== undefined) checkNumber("--steps", options.steps, { min: 1, integer: true });
-  if (options.guidance !== undefined) checkNumber("--guidance", options.guidance, { min: 0 });
-  checkNumber("--seed", options.seed, { min: 0, max: Number.MAX_SAFE_INTEGER, integer: true });
-  if (options.width !== undefined) checkNumber("--width", options.width, { min: 1, max: 8192, integer: true });
-  if (options.height !== undefined) checkNumber("--height", options.height, { min: 1, max: 8192, integer: true });
-  checkNumber("--num-images", options.numImages, { min: 1, max: MAX_IMAGES, integer: true });
-  if (options.strength !== undefined) {
-    if (options.initImage === undefined) throw new RiffError("--strength needs --init-image", "--strength");
-    checkNumber("--strength", options.strength, { min: 0, minExclusive: true, max: 1 });
+  const init = generate.initImage;
+  if (typeof init === "string" && (!existsSync(init) || !statSync(init).isFile())) {
+    throw new RiffError(`--init-image: no such file: ${init}`, "--init-image");
   }
-  if (options.initImage !== undefined && (!existsSync(options.initImage) || !statSync(options.initImage).isFile())) {
-    throw new RiffError(`--init-image: no such file: ${options.initImage}`, "--init-image");
-  }
-  const modelPath = options.model ?? defaultModelPath("image");
-  if (options.model === undefined && !existsSync(modelPath)) {
-    throw new RiffError(`the default image model is missing (${modelPath}); pass --model DIR`, "--model");
-  }
-  const paths = outputPaths(options.out, options.numImages);
+  const modelPath = resolveModelDir("image", options.model, "--model");
+  const paths = outputPaths(options.out, generate.numImages ?? 1);
   for (const path of [...paths.images, ...(paths.grid ? [paths.grid] : [])]) checkOutputPath(path, "--out");
-  return { modelPath, paths };
+  return { generate, modelPath, paths };
 }
 
 /** A one-line progress bar on stderr, redrawn in place; only when stderr is a terminal. */
@@ -133,24 +86,13 @@ function progressBar(): { update(p: DenoiseProgress): void; done(): void } {
   };
 }
 
-async function runImage(prompt: string, options: ImageCliOptions): Promise<void> {
+async function runImage(prompt: string, options: ImageCliOptions, flags: Readonly<Record<string, unknown>>): Promise<void> {
   const started = performance.now();
-  const { modelPath, paths } = checkFlags(options);
-  const generate: GenerateOptions = {
-    prompt,
-    seed: options.seed,
-    numImages: options.numImages,
-    ...(options.negative !== undefined ? { negativePrompt: options.negative } : {}),
-    ...(options.steps !== undefined ? { steps: options.steps } : {}),
-    ...(options.scheduler !== undefined ? { scheduler: options.scheduler.toLowerCase() } : {}),
-    ...(options.karras ? { karras: true } : {}),
-    ...(options.guidance !== undefined ? { guidanceScale: options.guidance } : {}),
-    ...(options.width !== undefined ? { width: options.width } : {}),
-    ...(options.height !== undefined ? { height: options.height } : {}),
-    ...(options.initImage !== undefined ? { initImage: options.initImage } : {}),
-    ...(options.strength !== undefined ? { strength: options.strength } : {}),
-  };
-  const pipeline = await DiffusionPipeline.load(modelPath);
+  const load = readFlags(imageLoadOptionsSchema, flags);
+  const { generate, modelPath, paths } = checkFlags(prompt, options, flags);
+  const pipeline = await DiffusionPipeline.load(modelPath, load).catch((error: unknown) => {
+    throw asFlag(imageLoadOptionsSchema.inVocabulary(error, "cli"), "model", "--model");
+  });
   const loadMs = performance.now() - started;
   let result: GenerationResult;
   const bar = progressBar();
@@ -158,7 +100,7 @@ async function runImage(prompt: string, options: ImageCliOptions): Promise<void>
     pipeline.resolve(generate); // checks the options against the model before any work
     result = await pipeline.run(generate, (p) => bar.update(p));
   } catch (error) {
-    throw withFlag(error);
+    throw imageOptionsSchema.inVocabulary(error, "cli");
   } finally {
     bar.done();
     await pipeline.dispose();

@@ -128,7 +128,7 @@ export class ArMelVoice implements Voice {
     ids: readonly number[],
     speedOption: number | undefined,
   ): Promise<{ model: MelStepModel; initial: MelLoopState; durations: Int32Array; logDurations: Float32Array }> {
-    const speed = checkNumber("--speed", speedOption ?? 1, { min: 0.1, max: 10 });
+    const speed = checkNumber("speed", speedOption ?? 1, { min: 0.1, max: 10 });
     if (ids.length === 0) throw new RiffError("no phonemes to speak");
     const { encodingDim, nMels, stateShape } = this.config;
     const encoded = await this.encoder.run({ phoneme_ids: int64(ids, [1, ids.length]) }, ["encodings", "log_durations"]);

@@ -76,7 +76,7 @@ export class PiperVoice implements Voice {
   }
 
   async synthesize(ids: readonly number[], options: SynthesisOptions): Promise<Float32Array> {
-    const speed = checkNumber("--speed", options.speed ?? 1, { min: 0.1, max: 10 });
+    const speed = checkNumber("speed", options.speed ?? 1, { min: 0.1, max: 10 });
     const { noiseScale, lengthScale, noiseW, numSpeakers } = this.config;
     const feeds = {
       input: int64(ids, [1, ids.length]),
