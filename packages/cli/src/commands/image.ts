@@ -35,7 +35,7 @@ interface ImageCliOptions {
   readonly json?: boolean;
 }
 
-const SCHEDULERS = ["ddpm", "ddim", "euler", "euler-a", "dpm++", "pndm"] as const;
+import { SCHEDULER_NAMES as SCHEDULERS } from "@riff/core";
 
 /** The library's option names → this command's flags, for error messages. */
 const FLAGS: Readonly<Record<string, string>> = {
