@@ -101,10 +101,12 @@ test(
     const out = join(dir, "x.png");
     const model = ["--model", sdTiny];
     const cases: [string[], RegExp][] = [
-      [["--scheduler", "heun"], /--scheduler must be one of ddpm, ddim, euler, euler-a, dpm\+\+/],
-      [["--steps", "0"], /--steps must be an integer ≥ 1/],
-      [["--guidance", "NaN"], /--guidance.*not a number/],
-      [["--guidance", "-1"], /--guidance must be a finite number ≥ 0/],
+      [["--scheduler", "heun"], /--scheduler must be one of ddpm, ddim, euler, euler-a, dpm\+\+, pndm/],
+      [["--steps", "0"], /--steps must be an integer in \[1, 1000\], got 0/],
+      [["--num-images", "64", "--width", "4096", "--height", "4096"], /--num-images × --width × --height is 1073741824 pixels; at most 16777216 per call/],
+      [["--num-images", "65"], /--num-images must be an integer in \[1, 64\]/],
+      [["--guidance", "NaN"], /--guidance must be a number in \[0, 100\], got "NaN"/],
+      [["--guidance", "-1"], /--guidance must be a number in \[0, 100\], got -1/],
       [["--width", "60"], /--width must be a multiple of 8/],
       [["--height", "128"], /--height must be 64/],
       [["--strength", "0.5"], /--strength needs --init-image/],

@@ -3,7 +3,7 @@
  * table, the CLI derives `riff image`'s flags from it, and the server maps requests onto it.
  */
 import { z } from "zod";
-import { OptionSchema, SCHEDULER_CLASSES, SCHEDULER_NAMES, optionError, schedulerClassFor, type OptionInput } from "@riff/core";
+import { OptionSchema, SCHEDULERS, findScheduler, optionError, type OptionInput } from "@riff/core";
 import { SESSION_LOAD_OPTIONS } from "@riff/onnx";
 import type { RasterImage } from "./raster.js";
 
@@ -18,14 +18,6 @@ export const MAX_STEPS = 1000;
 /** The longest prompt, in characters (CLIP reads 77 tokens; the rest is truncated with a warning). */
 export const MAX_PROMPT_CHARS = 10_000;
 
-const isScheduler = (name: string): boolean => {
-  try {
-    schedulerClassFor(name);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 const isInitImage = (value: unknown): value is string | Buffer | RasterImage =>
   (typeof value === "string" && value !== "") ||
@@ -44,11 +36,11 @@ export const IMAGE_OPTIONS = {
     default: "1000 for ddpm, 50 for ddim and pndm, 20 otherwise",
   },
   scheduler: {
-    type: z.string().refine(isScheduler),
+    type: z.string().refine((name) => findScheduler(name) !== undefined),
     hf: "scheduler",
     flag: "scheduler",
     metavar: "name",
-    allowed: `one of ${Object.keys(SCHEDULER_NAMES).join(", ")}, or a diffusers class name (${SCHEDULER_CLASSES.join(", ")})`,
+    allowed: `one of ${SCHEDULERS.map((s) => s.name).join(", ")} (or ${SCHEDULERS.flatMap((s) => s.aliases).join(", ")}), or a diffusers class name (${SCHEDULERS.map((s) => s.className).join(", ")})`,
     doc: "the sampler",
     default: "the model's scheduler_config; DDPM models use dpm++",
   },

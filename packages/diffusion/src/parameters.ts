@@ -1,3 +1,5 @@
+import { findScheduler } from "@riff/core";
+
 /**
  * The generation parameters as AUTOMATIC1111 writes them into a PNG's "parameters" text chunk:
  *
@@ -37,17 +39,8 @@ export function formatParameters(p: GenerationParameters): string {
   return lines.join("\n");
 }
 
-const LABELS: Readonly<Record<string, string>> = {
-  DDPMScheduler: "DDPM",
-  DDIMScheduler: "DDIM",
-  PNDMScheduler: "PLMS",
-  EulerDiscreteScheduler: "Euler",
-  EulerAncestralDiscreteScheduler: "Euler a",
-  DPMSolverMultistepScheduler: "DPM++ 2M",
-};
-
 /** The A1111 name of a diffusers scheduler class (DPMSolverMultistepScheduler + Karras → "DPM++ 2M Karras"). */
 export function samplerLabel(className: string, karras = false): string {
-  const base = LABELS[className] ?? className;
+  const base = findScheduler(className)?.label ?? className;
   return karras ? `${base} Karras` : base;
 }

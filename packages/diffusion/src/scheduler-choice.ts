@@ -1,12 +1,16 @@
-import { optionError, createScheduler, schedulerClassFor, type AnyScheduler } from "@riff/core";
+/** Which scheduler a diffusion run uses, and its default step count: read from core's scheduler table. */
+import { SCHEDULERS, optionError, createScheduler, schedulerEntry, type AnyScheduler, type RegisteredScheduler } from "@riff/core";
 import type { JsonObject } from "./model-files.js";
+
+/** What a model whose own scheduler does not fit the run gets instead. */
+const REPLACEMENT = "dpm++";
 
 /**
  * The scheduler for a run: `name` (short or diffusers class name) over the model's config, or the
- * model's own class — except DDPMScheduler, a training schedule that needs ~1000 steps, which is
- * swapped for DPM++ 2M over the same betas (as diffusers users do with from_config). For img2img
- * (`partial`: the run starts part-way through the schedule) PNDM is swapped too: riff's PNDM only
- * runs its schedule from the start.
+ * model's own class — except a training schedule (default steps "train", i.e. DDPMScheduler, which
+ * needs ~1000 steps), which is swapped for DPM++ 2M over the same betas (as diffusers users do with
+ * from_config). For img2img (`partial`: the run starts part-way through the schedule) a class that
+ * cannot start part-way (PNDM) is swapped too; naming one is an error.
  */
 export function chooseScheduler(
   modelConfig: JsonObject,
@@ -14,25 +18,25 @@ export function chooseScheduler(
   karras: boolean | undefined,
   partial = false,
 ): AnyScheduler {
-  const own = typeof modelConfig._class_name === "string" ? modelConfig._class_name : "DDPMScheduler";
-  const swap = own === "DDPMScheduler" || (partial && own === "PNDMScheduler");
-  const className = name !== undefined ? schedulerClassFor(name) : swap ? "DPMSolverMultistepScheduler" : own;
-  if (partial && className === "PNDMScheduler") {
-    throw optionError("scheduler", "{scheduler} pndm cannot start part-way through its schedule, as img2img ({initImage}) needs; use ddim, euler, euler-a or dpm++");
+  const entry = name !== undefined ? schedulerEntry(name) : modelDefault(modelConfig, partial);
+  if (partial && !entry.partial) {
+    const usable = SCHEDULERS.filter((s) => s.partial && s.defaultSteps !== "train").map((s) => s.name);
+    throw optionError(
+      "scheduler",
+      `{scheduler} ${entry.name} cannot start part-way through its schedule, as img2img ({initImage}) needs; use ${usable.slice(0, -1).join(", ")} or ${usable.at(-1) ?? ""}`,
+    );
   }
-  return createScheduler(className, modelConfig, karras === undefined ? {} : { karras });
+  return createScheduler(entry.className, modelConfig, karras === undefined ? {} : { karras });
 }
 
-/** Default step counts per scheduler class. */
+/** The model's own scheduler (DDPMScheduler when it names none), or {@link REPLACEMENT} where that does not fit. */
+function modelDefault(modelConfig: JsonObject, partial: boolean): RegisteredScheduler {
+  const own = schedulerEntry(typeof modelConfig._class_name === "string" ? modelConfig._class_name : "DDPMScheduler");
+  return own.defaultSteps === "train" || (partial && !own.partial) ? schedulerEntry(REPLACEMENT) : own;
+}
+
+/** The registered default step count of a scheduler's class ("train": all num_train_timesteps). */
 export function defaultSteps(scheduler: AnyScheduler): number {
-  switch (scheduler.className) {
-    case "DDPMScheduler":
-      return scheduler.config.num_train_timesteps;
-    case "EulerDiscreteScheduler":
-    case "EulerAncestralDiscreteScheduler":
-    case "DPMSolverMultistepScheduler":
-      return 20;
-    default:
-      return 50;
-  }
+  const steps = schedulerEntry(scheduler.className).defaultSteps;
+  return steps === "train" ? scheduler.config.num_train_timesteps : steps;
 }

@@ -13,3 +13,4 @@ export * from "./presence-frequency-penalty.js";
 export * from "./no-repeat-ngram.js";
 export * from "./logit-bias.js";
 export * from "./min-new-tokens.js";
+export * from "./registry.js";

@@ -1,7 +1,7 @@
 import { RiffError, checkNumber } from "../errors.js";
 import type { Rng } from "../rng.js";
 import { alphasCumprod, makeBetas } from "./betas.js";
-import { checkSteps, type SchedulerClassName } from "./config.js";
+import { checkSteps } from "./config.js";
 import { indexOf } from "./numeric.js";
 import type { Scheduler, SchedulerConfig, SchedulerStepOutput, StepOptions } from "./scheduler.js";
 
@@ -13,7 +13,8 @@ const EMPTY = new Float64Array(0);
  * turns misuse into RiffErrors.
  */
 export abstract class BaseScheduler implements Scheduler {
-  abstract readonly className: SchedulerClassName;
+  /** The diffusers class it implements; each subclass narrows it to its own name. */
+  abstract readonly className: string;
   readonly config: Readonly<SchedulerConfig>;
   /** β_t for t = 0…N−1. */
   readonly betas: Float64Array;

@@ -1,19 +1,12 @@
+/** Scheduler configs: diffusers' from_config over a class's defaults, and the checks all classes share. */
 import { RiffError, checkNumber } from "../errors.js";
 import type { SchedulerConfig } from "./scheduler.js";
 
-/** The diffusers scheduler classes riff implements. */
-export const SCHEDULER_CLASSES = [
-  "DDPMScheduler",
-  "DDIMScheduler",
-  "PNDMScheduler",
-  "EulerDiscreteScheduler",
-  "EulerAncestralDiscreteScheduler",
-  "DPMSolverMultistepScheduler",
-] as const;
-export type SchedulerClassName = (typeof SCHEDULER_CLASSES)[number];
-
-/** Defaults every class shares (diffusers' __init__ defaults). */
-const COMMON: Readonly<Record<string, unknown>> = {
+/**
+ * Defaults every class shares (diffusers' __init__ defaults). Each scheduler class spreads these
+ * into its own static `defaults` and resolves its config against them with {@link resolveConfig}.
+ */
+export const COMMON_DEFAULTS: Readonly<Record<string, unknown>> = {
   num_train_timesteps: 1000,
   beta_start: 0.0001,
   beta_end: 0.02,
@@ -28,72 +21,18 @@ const COMMON: Readonly<Record<string, unknown>> = {
   set_alpha_to_one: false,
 };
 
-/** Per-class __init__ defaults, as in diffusers (a key missing from a config takes these). */
-export const CLASS_DEFAULTS: Readonly<Record<SchedulerClassName, Readonly<Record<string, unknown>>>> = {
-  DDPMScheduler: {
-    ...COMMON,
-    variance_type: "fixed_small",
-    clip_sample: true,
-    timestep_spacing: "leading",
-    thresholding: false,
-  },
-  DDIMScheduler: {
-    ...COMMON,
-    clip_sample: true,
-    set_alpha_to_one: true,
-    timestep_spacing: "leading",
-    thresholding: false,
-    eta: 0,
-  },
-  PNDMScheduler: {
-    ...COMMON,
-    skip_prk_steps: false,
-    set_alpha_to_one: false,
-    timestep_spacing: "leading",
-  },
-  EulerDiscreteScheduler: {
-    ...COMMON,
-    timestep_spacing: "linspace",
-    interpolation_type: "linear",
-    use_karras_sigmas: false,
-    sigma_min: null,
-    sigma_max: null,
-    timestep_type: "discrete",
-    final_sigmas_type: "zero",
-  },
-  EulerAncestralDiscreteScheduler: {
-    ...COMMON,
-    timestep_spacing: "linspace",
-    use_karras_sigmas: false,
-  },
-  DPMSolverMultistepScheduler: {
-    ...COMMON,
-    timestep_spacing: "linspace",
-    solver_order: 2,
-    algorithm_type: "dpmsolver++",
-    solver_type: "midpoint",
-    lower_order_final: true,
-    euler_at_final: false,
-    use_karras_sigmas: false,
-    final_sigmas_type: "zero",
-    lambda_min_clipped: -Infinity,
-    thresholding: false,
-  },
-};
-
 /**
- * Builds a class's config the way diffusers' `from_config` does: the class defaults, then every
+ * Builds a class's config the way diffusers' `from_config` does: the class `defaults`, then every
  * key of `raw` (private `_` keys dropped; keys listed in `raw._use_default_values`, i.e. defaulted in
  * the config they came from, dropped too, so another class's defaults do not leak in), then
  * `overrides`. A `null` value means "the default". The result records the keys it defaulted in
  * `_use_default_values`, so a resolved config can seed another class just like a raw one.
  */
 export function resolveConfig(
-  className: SchedulerClassName,
+  defaults: Readonly<Record<string, unknown>>,
   raw: Readonly<Record<string, unknown>> = {},
   overrides: Readonly<Record<string, unknown>> = {},
 ): SchedulerConfig {
-  const defaults = CLASS_DEFAULTS[className];
   const usedDefaults = new Set(Array.isArray(raw._use_default_values) ? raw._use_default_values : []);
   const out: Record<string, unknown> = { ...defaults };
   const explicit = new Set<string>();

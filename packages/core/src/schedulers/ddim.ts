@@ -1,7 +1,7 @@
 import { checkNumber } from "../errors.js";
 import type { Rng } from "../rng.js";
 import { BaseScheduler } from "./base.js";
-import { rejectUnsupported, resolveConfig } from "./config.js";
+import { COMMON_DEFAULTS, rejectUnsupported, resolveConfig } from "./config.js";
 import { clipInPlace, combine, vpConversion } from "./prediction.js";
 import type { SchedulerConfig, SchedulerStepOutput, StepOptions } from "./scheduler.js";
 import { spacedTimesteps } from "./spacing.js";
@@ -16,6 +16,15 @@ export interface DDIMStepOptions extends StepOptions {
  * DDIMScheduler. η = 0 (the default) is deterministic; η = 1 matches DDPM's ancestral variance.
  */
 export class DDIMScheduler extends BaseScheduler {
+  /** diffusers' __init__ defaults: a key missing from a config takes these. */
+  static readonly defaults: Readonly<Record<string, unknown>> = {
+    ...COMMON_DEFAULTS,
+    clip_sample: true,
+    set_alpha_to_one: true,
+    timestep_spacing: "leading",
+    thresholding: false,
+    eta: 0,
+  };
   readonly className = "DDIMScheduler" as const;
   /** ᾱ used after the last step: 1 with set_alpha_to_one, else ᾱ_0. */
   readonly finalAlphaCumprod: number;
@@ -23,7 +32,7 @@ export class DDIMScheduler extends BaseScheduler {
   readonly eta: number;
 
   constructor(config: Record<string, unknown> = {}) {
-    const resolved: SchedulerConfig = resolveConfig("DDIMScheduler", config);
+    const resolved: SchedulerConfig = resolveConfig(DDIMScheduler.defaults, config);
     super(resolved);
     rejectUnsupported(resolved, "thresholding", "dynamic thresholding needs per-image quantiles, and riff's samples are flat");
     this.eta = checkNumber("eta", (resolved.eta ?? 0) as number, { min: 0, max: 1 });

@@ -1,6 +1,6 @@
 import type { Rng } from "../rng.js";
 import { BaseScheduler } from "./base.js";
-import { checkChoice, rejectUnsupported, resolveConfig } from "./config.js";
+import { COMMON_DEFAULTS, checkChoice, rejectUnsupported, resolveConfig } from "./config.js";
 import { clipInPlace, combine, vpConversion } from "./prediction.js";
 import type { SchedulerConfig, SchedulerStepOutput } from "./scheduler.js";
 import { spacedTimesteps } from "./spacing.js";
@@ -13,11 +13,19 @@ export type DDPMVarianceType = "fixed_small" | "fixed_small_log" | "fixed_large"
  * between consecutive timesteps of the (possibly strided) schedule.
  */
 export class DDPMScheduler extends BaseScheduler {
+  /** diffusers' __init__ defaults: a key missing from a config takes these. */
+  static readonly defaults: Readonly<Record<string, unknown>> = {
+    ...COMMON_DEFAULTS,
+    variance_type: "fixed_small",
+    clip_sample: true,
+    timestep_spacing: "leading",
+    thresholding: false,
+  };
   readonly className = "DDPMScheduler" as const;
   readonly varianceType: DDPMVarianceType;
 
   constructor(config: Record<string, unknown> = {}) {
-    const resolved: SchedulerConfig = resolveConfig("DDPMScheduler", config);
+    const resolved: SchedulerConfig = resolveConfig(DDPMScheduler.defaults, config);
     super(resolved);
     rejectUnsupported(resolved, "thresholding", "dynamic thresholding needs per-image quantiles, and riff's samples are flat");
     this.varianceType = checkChoice("variance_type", resolved.variance_type, ["fixed_small", "fixed_small_log", "fixed_large"]);

@@ -1,7 +1,7 @@
 import { checkNumber } from "../errors.js";
 import type { Rng } from "../rng.js";
 import { BaseScheduler } from "./base.js";
-import { checkBoolean, checkChoice, rejectUnsupported, resolveConfig } from "./config.js";
+import { COMMON_DEFAULTS, checkBoolean, checkChoice, rejectUnsupported, resolveConfig } from "./config.js";
 import { indexOf, roundHalfEven } from "./numeric.js";
 import { combine, vpConversion } from "./prediction.js";
 import type { SchedulerConfig, SchedulerStepOutput } from "./scheduler.js";
@@ -24,6 +24,20 @@ function vp(sigma: number): { alpha: number; sigmaT: number; lambda: number } {
  * Samples are variance-preserving (x_t = α_t·x0 + σ_t·ε), so initNoiseSigma is 1.
  */
 export class DPMSolverMultistepScheduler extends BaseScheduler {
+  /** diffusers' __init__ defaults: a key missing from a config takes these. */
+  static readonly defaults: Readonly<Record<string, unknown>> = {
+    ...COMMON_DEFAULTS,
+    timestep_spacing: "linspace",
+    solver_order: 2,
+    algorithm_type: "dpmsolver++",
+    solver_type: "midpoint",
+    lower_order_final: true,
+    euler_at_final: false,
+    use_karras_sigmas: false,
+    final_sigmas_type: "zero",
+    lambda_min_clipped: -Infinity,
+    thresholding: false,
+  };
   readonly className = "DPMSolverMultistepScheduler" as const;
   readonly solverOrder: 1 | 2 | 3;
   private sigmaSchedule: Float64Array | undefined;
@@ -32,7 +46,7 @@ export class DPMSolverMultistepScheduler extends BaseScheduler {
   private lowerOrderNums = 0;
 
   constructor(config: Record<string, unknown> = {}) {
-    const resolved: SchedulerConfig = resolveConfig("DPMSolverMultistepScheduler", config);
+    const resolved: SchedulerConfig = resolveConfig(DPMSolverMultistepScheduler.defaults, config);
     super(resolved);
     const order = checkNumber("solver_order", resolved.solver_order as number, { min: 1, max: 3, integer: true });
     this.solverOrder = order as 1 | 2 | 3;

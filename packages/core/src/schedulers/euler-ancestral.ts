@@ -1,4 +1,5 @@
 import type { Rng } from "../rng.js";
+import { COMMON_DEFAULTS } from "./config.js";
 import { SigmaScheduler } from "./euler.js";
 import type { SchedulerStepOutput } from "./scheduler.js";
 
@@ -10,10 +11,16 @@ import type { SchedulerStepOutput } from "./scheduler.js";
  * (Algorithm 2 lines 5–7) to σ_down and adds σ_up·z.
  */
 export class EulerAncestralDiscreteScheduler extends SigmaScheduler {
+  /** diffusers' __init__ defaults: a key missing from a config takes these. */
+  static readonly defaults: Readonly<Record<string, unknown>> = {
+    ...COMMON_DEFAULTS,
+    timestep_spacing: "linspace",
+    use_karras_sigmas: false,
+  };
   readonly className = "EulerAncestralDiscreteScheduler" as const;
 
   constructor(config: Record<string, unknown> = {}) {
-    super("EulerAncestralDiscreteScheduler", config);
+    super(EulerAncestralDiscreteScheduler.defaults, config);
   }
 
   step(modelOutput: Float32Array, timestep: number, sample: Float32Array, rng: Rng): SchedulerStepOutput {

@@ -1,6 +1,6 @@
 import type { Rng } from "../rng.js";
 import { BaseScheduler } from "./base.js";
-import { checkBoolean, checkChoice, resolveConfig, type SchedulerClassName } from "./config.js";
+import { COMMON_DEFAULTS, checkBoolean, checkChoice, resolveConfig } from "./config.js";
 import { indexOf, interpIndex } from "./numeric.js";
 import { combine, veToX0 } from "./prediction.js";
 import type { SchedulerConfig, SchedulerStepOutput } from "./scheduler.js";
@@ -43,8 +43,8 @@ export abstract class SigmaScheduler extends BaseScheduler {
   protected sigmaSchedule: Float64Array | undefined;
   private readonly trainingSigmas: Float64Array;
 
-  constructor(className: SchedulerClassName, config: Record<string, unknown>) {
-    const resolved = resolveConfig(className, config);
+  constructor(defaults: Readonly<Record<string, unknown>>, config: Record<string, unknown>) {
+    const resolved = resolveConfig(defaults, config);
     super(resolved);
     checkBoolean("use_karras_sigmas", resolved.use_karras_sigmas);
     checkChoice("final_sigmas_type", resolved.final_sigmas_type ?? "zero", ["zero", "sigma_min"]);
@@ -107,10 +107,21 @@ export abstract class SigmaScheduler extends BaseScheduler {
  * (eq. 1 with σ(t) = t, s(t) = 1).
  */
 export class EulerDiscreteScheduler extends SigmaScheduler {
+  /** diffusers' __init__ defaults: a key missing from a config takes these. */
+  static readonly defaults: Readonly<Record<string, unknown>> = {
+    ...COMMON_DEFAULTS,
+    timestep_spacing: "linspace",
+    interpolation_type: "linear",
+    use_karras_sigmas: false,
+    sigma_min: null,
+    sigma_max: null,
+    timestep_type: "discrete",
+    final_sigmas_type: "zero",
+  };
   readonly className = "EulerDiscreteScheduler" as const;
 
   constructor(config: Record<string, unknown> = {}) {
-    super("EulerDiscreteScheduler", config);
+    super(EulerDiscreteScheduler.defaults, config);
   }
 
   step(modelOutput: Float32Array, timestep: number, sample: Float32Array, _rng: Rng): SchedulerStepOutput {

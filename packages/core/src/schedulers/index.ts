@@ -1,7 +1,7 @@
 export * from "./scheduler.js";
 export { BaseScheduler } from "./base.js";
 export { betasForAlphaBar, rescaleZeroTerminalSnr, makeBetas, alphasCumprod } from "./betas.js";
-export { CLASS_DEFAULTS, SCHEDULER_CLASSES, checkSteps, resolveConfig, type SchedulerClassName } from "./config.js";
+export { COMMON_DEFAULTS, checkSteps, resolveConfig } from "./config.js";
 export { DDPMScheduler, type DDPMVarianceType } from "./ddpm.js";
 export { DDIMScheduler, type DDIMStepOptions } from "./ddim.js";
 export { PNDMScheduler } from "./pndm.js";
@@ -11,11 +11,20 @@ export { DPMSolverMultistepScheduler } from "./dpm-solver.js";
 export { karrasSigmas, sigmaToT, trainSigmas } from "./sigmas.js";
 export { spacedTimesteps, dpmTimesteps } from "./spacing.js";
 export { vpConversion, veToX0, type Linear } from "./prediction.js";
+export { createScheduler, schedulerFromConfig, type CreateSchedulerOptions } from "./create.js";
 export {
+  CLASS_DEFAULTS,
+  SCHEDULERS,
+  SCHEDULER_CLASSES,
   SCHEDULER_NAMES,
-  createScheduler,
+  findScheduler,
   schedulerClassFor,
-  schedulerFromConfig,
+  schedulerEntry,
+  supportedSchedulers,
   type AnyScheduler,
-  type CreateSchedulerOptions,
-} from "./create.js";
+  type RegisteredScheduler,
+  type SchedulerClassName,
+  type SchedulerConstructor,
+  type SchedulerEntry,
+  type SchedulerName,
+} from "./registry.js";

@@ -1,7 +1,7 @@
 import { RiffError } from "../errors.js";
 import type { Rng } from "../rng.js";
 import { BaseScheduler } from "./base.js";
-import { checkBoolean, checkChoice, resolveConfig } from "./config.js";
+import { COMMON_DEFAULTS, checkBoolean, checkChoice, resolveConfig } from "./config.js";
 import { linspace, roundHalfEven } from "./numeric.js";
 import type { SchedulerConfig, SchedulerStepOutput } from "./scheduler.js";
 import { checkRange, trailing } from "./spacing.js";
@@ -16,6 +16,13 @@ import { checkRange, trailing } from "./spacing.js";
  * timestep before the multistep combination; diffusers combines raw v outputs instead).
  */
 export class PNDMScheduler extends BaseScheduler {
+  /** diffusers' __init__ defaults: a key missing from a config takes these. */
+  static readonly defaults: Readonly<Record<string, unknown>> = {
+    ...COMMON_DEFAULTS,
+    skip_prk_steps: false,
+    set_alpha_to_one: false,
+    timestep_spacing: "leading",
+  };
   readonly className = "PNDMScheduler" as const;
   readonly finalAlphaCumprod: number;
   readonly skipPrkSteps: boolean;
@@ -26,7 +33,7 @@ export class PNDMScheduler extends BaseScheduler {
   private curSample: Float32Array | undefined;
 
   constructor(config: Record<string, unknown> = {}) {
-    const resolved: SchedulerConfig = resolveConfig("PNDMScheduler", config);
+    const resolved: SchedulerConfig = resolveConfig(PNDMScheduler.defaults, config);
     super(resolved);
     checkChoice("prediction_type", resolved.prediction_type, ["epsilon", "v_prediction"]);
     this.skipPrkSteps = checkBoolean("skip_prk_steps", resolved.skip_prk_steps);

@@ -138,11 +138,18 @@ export class OptionSchema<T extends OptionTable> {
    * caller's vocabulary; other errors pass through unchanged.
    */
   inVocabulary(error: unknown, vocabulary: Vocabulary, source?: string): unknown {
-    if (!(error instanceof RiffError) || error.template === undefined || vocabulary === "library") return error;
+    if (!(error instanceof RiffError) || vocabulary === "library") return error;
     const name = (key: string): string => this.nameOf(key, vocabulary) ?? key;
     const where = source === undefined ? "" : `${source}: `;
-    const option = error.option === undefined ? undefined : name(error.option);
-    return new RiffError(where + renderTemplate(error.template, name), option);
+    if (error.template !== undefined) {
+      const option = error.option === undefined ? undefined : name(error.option);
+      return new RiffError(where + renderTemplate(error.template, name), option);
+    }
+    // A message without a template that is about one of this schema's options: name it up front.
+    const key = error.option;
+    if (key === undefined || this.options[key] === undefined || name(key) === key) return error;
+    const message = error.message.startsWith(`${key} `) ? name(key) + error.message.slice(key.length) : `${name(key)}: ${error.message}`;
+    return new RiffError(where + message, name(key));
   }
 
   /** The same table with more options (a modality's schema built on core's sampling options). */
