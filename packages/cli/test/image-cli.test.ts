@@ -109,7 +109,7 @@ test(
       [["--guidance", "-1"], /--guidance must be a number in \[0, 100\], got -1/],
       [["--width", "60"], /--width must be a multiple of 8/],
       [["--height", "128"], /--height must be 64/],
-      [["--strength", "0.5"], /--strength needs --init-image/],
+      [["--strength", "0.5"], /--strength needs an init image \(--init-image\)/],
       [["--init-image", join(dir, "missing.png")], /--init-image: no such file/],
       [["--scheduler", "ddim", "--karras"], /--karras/],
       [["--out", join(dir, "missing", "x.png")], /--out: folder .* does not exist/],

@@ -148,7 +148,8 @@ export class OptionSchema<T extends OptionTable> {
     // A message without a template that is about one of this schema's options: name it up front.
     const key = error.option;
     if (key === undefined || this.options[key] === undefined || name(key) === key) return error;
-    const message = error.message.startsWith(`${key} `) ? name(key) + error.message.slice(key.length) : `${name(key)}: ${error.message}`;
+    const named = error.message.startsWith(`${key} `) || error.message.startsWith(`${key}:`);
+    const message = named ? name(key) + error.message.slice(key.length) : `${name(key)}: ${error.message}`;
     return new RiffError(where + message, name(key));
   }
 
