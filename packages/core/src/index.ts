@@ -4,3 +4,4 @@ export * from "./errors.js";
 export * from "./loop.js";
 export * from "./logits/index.js";
 export * from "./schedulers/index.js";
+export * from "./atomic-file.js";
