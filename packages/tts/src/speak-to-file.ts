@@ -1,3 +1,4 @@
+import { RiffError } from "@riff/core";
 import { WavStreamWriter, type WavResult } from "./audio/wav-writer.js";
 import { speak, type SpeakOptions, type SpeakSummary, type SpeechChunk } from "./speak.js";
 
@@ -35,6 +36,8 @@ export async function speakToFile(text: string, out: string, options: SpeakToFil
     for (;;) {
       const next = await stream.next();
       if (next.done) {
+        // Aborted after the last chunk: the file is not moved into place either.
+        if (options.signal?.aborted) throw new RiffError("speech synthesis was aborted");
         const file = await writer.finish();
         return { ...next.value, file, firstChunkWrittenMs };
       }

@@ -16,6 +16,7 @@ import {
   type GenerationResult,
 } from "@riff/diffusion";
 import { defaultModelPath } from "../defaults.js";
+import { interruptSignal } from "../signals.js";
 import { parseInteger, parseNumber } from "../options.js";
 
 interface ImageCliOptions {
@@ -156,7 +157,7 @@ async function runImage(prompt: string, options: ImageCliOptions): Promise<void>
   const bar = progressBar();
   try {
     pipeline.resolve(generate); // checks the options against the model before any work
-    result = await pipeline.run(generate, (p) => bar.update(p));
+    result = await pipeline.run({ ...generate, signal: interruptSignal() }, (p) => bar.update(p));
   } catch (error) {
     throw withFlag(error);
   } finally {
@@ -169,6 +170,7 @@ async function runImage(prompt: string, options: ImageCliOptions): Promise<void>
   const parameters = formatParameters(result.parameters);
   const files = await Promise.all(result.images.map(async (image, i) => ({ path: paths.images[i]!, data: await encodePng(image, parameters) })));
   if (paths.grid) files.push({ path: paths.grid, data: await encodePng(makeGrid(result.images), parameters) });
+  interruptSignal().throwIfAborted(); // interrupted while encoding: write nothing
   writeFilesAtomically(files);
   const saveMs = performance.now() - saveStart;
   report(result, { options, modelPath, paths, loadMs, saveMs, totalMs: performance.now() - started });

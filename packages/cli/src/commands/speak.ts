@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import { RiffError, checkNumber } from "@riff/core";
 import { hasSpeakableText, loadVoice, readableText, normalizeText, resolveSpeaker, speakToFile, warmUpEspeak, type SpeakToFileResult } from "@riff/tts";
 import { defaultModelPath } from "../defaults.js";
+import { interruptSignal } from "../signals.js";
 import { parseInteger, parseNumber, readStdin } from "../options.js";
 
 interface SpeakCliOptions {
@@ -62,6 +63,7 @@ export function registerSpeak(program: Command): void {
           voice,
           speed: options.speed,
           seed: options.seed,
+          signal: interruptSignal(),
           ...(options.speaker !== undefined ? { speaker: options.speaker } : {}),
         });
       } finally {

@@ -3,6 +3,7 @@ import { Option, type Command } from "commander";
 import { RiffError, checkGenerationOptions } from "@riff/core";
 import { TEXT_DTYPES, loadTextModel, type GenerationResult, type Prompt, type TextDtype, type TextGenerationOptions } from "@riff/text";
 import { defaultModelPath } from "../defaults.js";
+import { interruptSignal } from "../signals.js";
 import { collect, parseInteger, parseNumber, readStdin } from "../options.js";
 
 interface TextCliOptions {
@@ -97,12 +98,10 @@ async function runText(words: string[], options: TextCliOptions): Promise<void> 
     }
     throw withFlag(error);
   });
-  const controller = new AbortController();
-  const onSigint = (): void => controller.abort();
-  process.once("SIGINT", onSigint);
   try {
     const prompt: Prompt = options.chat ? [{ role: "user", content: text }] : text;
-    const run = { ...generation, signal: controller.signal };
+    // Ctrl-C stops generation within a step; runCli then exits 130 (the text so far stays printed).
+    const run = { ...generation, signal: interruptSignal() };
     let result: GenerationResult;
     if (streaming) {
       const stream = model.stream(prompt, run);
@@ -132,7 +131,6 @@ async function runText(words: string[], options: TextCliOptions): Promise<void> 
   } catch (error) {
     throw withFlag(error);
   } finally {
-    process.removeListener("SIGINT", onSigint);
     await model.dispose();
   }
 }
