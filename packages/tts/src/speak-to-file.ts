@@ -1,6 +1,6 @@
 import { RiffError } from "@riff/core";
 import { WavStreamWriter, type WavResult } from "./audio/wav-writer.js";
-import { speak, type SpeakOptions, type SpeakSummary, type SpeechChunk } from "./speak.js";
+import { checkSpeakArguments, speak, type SpeakOptions, type SpeakSummary, type SpeechChunk } from "./speak.js";
 
 export interface SpeakToFileOptions extends SpeakOptions {
   /** Called after each chunk is on disk (bytesWritten counts the temp file so far). */
@@ -25,6 +25,8 @@ function titleOf(text: string): string {
  * succeeded. On any error the temp file is removed and `out` is left as it was.
  */
 export async function speakToFile(text: string, out: string, options: SpeakToFileOptions): Promise<SpeakToFileResult> {
+  checkSpeakArguments(text, options);
+  if (typeof out !== "string" || out === "") throw new RiffError(`out must be a file path, got ${out === null ? "null" : JSON.stringify(out)}`, "out");
   const start = performance.now();
   const writer = await WavStreamWriter.create(out, {
     sampleRate: options.voice.sampleRate,

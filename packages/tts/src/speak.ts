@@ -82,6 +82,21 @@ class DropCounter {
 }
 
 /**
+ * The checks speak() and speakToFile() make first, so a wrong argument is a RiffError naming it
+ * rather than a TypeError from deep inside.
+ */
+export function checkSpeakArguments(text: unknown, options: unknown): asserts options is SpeakOptions {
+  if (typeof text !== "string") throw new RiffError(`text must be a string, got ${text === null ? "null" : typeof text}`, "text");
+  if (options === null || typeof options !== "object") {
+    throw new RiffError(`options must be an object with a voice, got ${options === null ? "null" : typeof options}`, "options");
+  }
+  const voice = (options as { voice?: unknown }).voice;
+  if (voice === null || typeof voice !== "object" || typeof (voice as { encode?: unknown }).encode !== "function") {
+    throw new RiffError("options.voice must be a loaded voice (see loadVoice)", "voice");
+  }
+}
+
+/**
  * Whether any sentence of `text` has words to speak, checked without espeak (it stops at the
  * first such sentence, so it is cheap for ordinary text).
  */
@@ -100,6 +115,7 @@ export function hasSpeakableText(text: string, maxSentenceChars?: number): boole
  * memory. Throws a RiffError when the whole text had nothing to say.
  */
 export async function* speak(text: string, options: SpeakOptions): AsyncGenerator<SpeechChunk, SpeakSummary> {
+  checkSpeakArguments(text, options);
   const { voice, signal } = options;
   const speed = checkNumber("--speed", options.speed ?? 1, { min: 0.1, max: 10 });
   const seed = checkNumber("--seed", options.seed ?? 0, { integer: true, min: 0, max: Number.MAX_SAFE_INTEGER });
