@@ -13,6 +13,8 @@ const GRACE_MS = 3000;
 
 let controller = new AbortController();
 let received: HandledSignal | undefined;
+/** Set while the handlers are installed: installing again is a no-op (main.ts installs first, then runCli). */
+let installed = false;
 
 /** Aborted when the CLI is interrupted; commands pass it to every generation loop. */
 export function interruptSignal(): AbortSignal {
@@ -27,9 +29,13 @@ export function interruptedExitCode(): number | undefined {
 /**
  * Installs the handlers; returns their remover. On the first signal: abort, remove temp files,
  * notice on stderr, set the exit code, and exit after {@link GRACE_MS} if the command has not
- * ended by then. A second signal exits at once. On 'exit', temp files are removed too.
+ * ended by then. A second signal exits at once. On 'exit', temp files are removed too. When they
+ * are already installed this does nothing (and its remover neither), so a signal that came while
+ * the CLI was starting still counts.
  */
 export function installSignalHandlers(): () => void {
+  if (installed) return () => undefined;
+  installed = true;
   controller = new AbortController();
   received = undefined;
   const onSignal = (signal: HandledSignal): void => {
@@ -55,5 +61,6 @@ export function installSignalHandlers(): () => void {
   return () => {
     for (const [signal, listener] of listeners) process.removeListener(signal, listener);
     process.removeListener("exit", onExit);
+    installed = false;
   };
 }
