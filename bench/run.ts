@@ -10,8 +10,9 @@
  */
 import { diffusionAdherenceSection, diffusionSection } from "./diffusion.js";
 import { speechSection } from "./speech.js";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { writeFileAtomically } from "@riff/core";
 import os from "node:os";
 import { fileURLToPath } from "node:url";
 import { isGoal, round, type BenchSection } from "./section.js";
@@ -124,7 +125,7 @@ async function main(): Promise<number> {
     else console.log(summarise(figures).join("\n"));
   }
   mkdirSync(resultsDir, { recursive: true });
-  writeFileSync(resultsFile, `${JSON.stringify({ date: new Date().toISOString(), machine: machine(), sections }, null, 2)}\n`);
+  writeFileAtomically(resultsFile, `${JSON.stringify({ date: new Date().toISOString(), machine: machine(), sections }, null, 2)}\n`);
   console.log(`\nfigures written to ${resultsFile}`);
   return failed ? 1 : 0;
 }

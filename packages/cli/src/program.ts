@@ -6,6 +6,7 @@ import { registerImage } from "./commands/image.js";
 import { registerSpeak } from "./commands/speak.js";
 import { registerModels } from "./commands/models.js";
 import { registerDemo } from "./commands/demo.js";
+import { installSignalHandlers, interruptedExitCode } from "./signals.js";
 
 const packageJson = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
 
@@ -23,15 +24,23 @@ export function buildProgram(): Command {
   return program;
 }
 
-/** Runs the CLI and returns the exit code. User errors print one line, never a stack trace. */
+/**
+ * Runs the CLI and returns the exit code: 0 done, 1 a runtime failure, 2 a usage error (a RiffError
+ * about the input, or a bad flag), 128 + n after signal n (130 for Ctrl-C; see signals.ts). User
+ * errors print one line, never a stack trace.
+ */
 export async function runCli(argv: readonly string[]): Promise<number> {
+  const removeHandlers = installSignalHandlers();
   try {
     await buildProgram().parseAsync(argv as string[]);
-    return 0;
+    return interruptedExitCode() ?? 0;
   } catch (error) {
+    // After a signal, whatever the command threw while unwinding is the interruption itself.
+    const interrupted = interruptedExitCode();
+    if (interrupted !== undefined) return interrupted;
     if (error instanceof CommanderError) {
       // commander has already printed help/version or its own message.
-      return error.exitCode;
+      return error.exitCode === 0 ? 0 : 2;
     }
     if (error instanceof RiffError) {
       process.stderr.write(`riff: ${error.message}\n`);
@@ -39,5 +48,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     }
     process.stderr.write(`riff: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     return 1;
+  } finally {
+    removeHandlers();
   }
 }

@@ -6,3 +6,4 @@ export * from "./logits/index.js";
 export * from "./schedulers/index.js";
 export * from "./schema/index.js";
 export * from "./embedded-models.js";
+export * from "./atomic-file.js";

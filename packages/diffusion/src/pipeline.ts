@@ -73,6 +73,9 @@ export interface ResolvedOptions {
  * (ONNX Stable Diffusion). Runs text encoding → denoising on core's step loop → decoding.
  */
 export class DiffusionPipeline {
+  /** Aborted by dispose(): a run in progress stops at its next step and rejects with a RiffError. */
+  private readonly disposing = new AbortController();
+
   private constructor(
     readonly files: ModelFiles,
     private readonly unet: UNet,
@@ -239,6 +242,8 @@ export class DiffusionPipeline {
    */
   async *generate(options: GenerateOptions = {}): AsyncGenerator<DenoiseProgress, GenerationResult> {
     const start = performance.now();
+    checkOptionsObject(options);
+    this.checkNotDisposed();
     const r = this.resolve(options);
     const warnings: string[] = [];
     const scheduler = chooseScheduler(this.files.scheduler, r.schedulerName, r.karras, r.initImage !== undefined);
@@ -280,11 +285,14 @@ export class DiffusionPipeline {
         stepUnetMs += ms;
       },
     });
-    const loop = runSteps<DenoiseState, Float32Array, Float32Array>(model, { sample }, { rng, signal: options.signal });
+    this.checkNotDisposed();
+    const signal = options.signal !== undefined ? AbortSignal.any([options.signal, this.disposing.signal]) : this.disposing.signal;
+    const loop = runSteps<DenoiseState, Float32Array, Float32Array>(model, { sample }, { rng, signal });
     let state: DenoiseState = { sample };
     for (;;) {
       const next = await loop.next();
       if (next.done) {
+        this.checkNotDisposed();
         if (next.value.stopReason === "aborted") throw new RiffError("image generation was aborted");
         state = next.value.state;
         break;
@@ -338,6 +346,8 @@ export class DiffusionPipeline {
 
   /** {@link generate} to the end, reporting progress to `onProgress`. */
   async run(options: GenerateOptions = {}, onProgress?: (p: DenoiseProgress) => void): Promise<GenerationResult> {
+    checkOptionsObject(options);
+    if (onProgress !== undefined && typeof onProgress !== "function") throw new RiffError("onProgress must be a function", "onProgress");
     const it = this.generate(options);
     for (;;) {
       const next = await it.next();
@@ -346,11 +356,26 @@ export class DiffusionPipeline {
     }
   }
 
+  /**
+   * Frees the models. A run in progress stops at its next step (the step running finishes first)
+   * and rejects with a RiffError saying the pipeline was disposed; later runs are refused the same way.
+   */
   async dispose(): Promise<void> {
+    this.disposing.abort();
     await this.unet.dispose();
     await this.textEncoder?.dispose();
     await this.vaeDecoder?.dispose();
     await this.vaeEncoder?.dispose();
+  }
+
+  private checkNotDisposed(): void {
+    if (this.disposing.signal.aborted) throw new RiffError(`image generation stopped: the pipeline ${this.name} was disposed`, "pipeline");
+  }
+}
+
+function checkOptionsObject(options: unknown): void {
+  if (options === null || typeof options !== "object" || Array.isArray(options)) {
+    throw new RiffError(`options must be an object, got ${options === null ? "null" : Array.isArray(options) ? "an array" : typeof options}`, "options");
   }
 }
 

@@ -1,13 +1,6 @@
-import { closeSync, existsSync, openSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
-import { basename, dirname, extname, join, resolve } from "node:path";
-import { RiffError } from "@riff/core";
-
-let counter = 0;
-
-function tempPath(path: string): string {
-  counter++;
-  return join(dirname(path), `.${basename(path)}.${process.pid}.${counter}.tmp`);
-}
+import { existsSync, statSync } from "node:fs";
+import { dirname, extname, resolve } from "node:path";
+import { RiffError, probeWritable, writeFilesAtomically as writeAtomically } from "@riff/core";
 
 /**
  * Checks, before any work, that `path` can be written as a PNG: a .png name, in an existing folder
@@ -20,10 +13,8 @@ export function checkOutputPath(path: string, option = "--out"): string {
   const dir = dirname(full);
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new RiffError(`${option}: folder ${dirname(path)} does not exist`, option);
   if (existsSync(full) && statSync(full).isDirectory()) throw new RiffError(`${option}: ${path} is a folder`, option);
-  const probe = tempPath(full);
   try {
-    closeSync(openSync(probe, "wx"));
-    unlinkSync(probe);
+    probeWritable(full);
   } catch (error) {
     throw new RiffError(`${option}: cannot write in ${dirname(path)}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, option);
   }
@@ -39,26 +30,13 @@ export function outputPaths(out: string, n: number): { images: string[]; grid: s
 }
 
 /**
- * Writes every file to a temp file in its own folder, then renames them all into place, so a
- * failure leaves no partial PNG behind (rename within a folder is atomic on POSIX).
+ * Writes every PNG to its own temp file, then renames them all into place (core's atomic writer),
+ * so a failure leaves no partial PNG behind.
  */
 export function writeFilesAtomically(files: readonly { path: string; data: Uint8Array }[]): void {
-  const temps: string[] = [];
   try {
-    for (const f of files) {
-      const temp = tempPath(resolve(f.path));
-      temps.push(temp);
-      writeFileSync(temp, f.data, { flag: "wx" });
-    }
-    files.forEach((f, i) => renameSync(temps[i]!, resolve(f.path)));
+    writeAtomically(files, { option: "--out" });
   } catch (error) {
-    for (const t of temps) {
-      try {
-        unlinkSync(t);
-      } catch {
-        // already renamed or never written
-      }
-    }
     throw new RiffError(`cannot write the image: ${error instanceof Error ? error.message : String(error)}`, "--out");
   }
 }

@@ -101,12 +101,22 @@ export class OnnxSession {
     return this.outputs.find((v) => v.name === name);
   }
 
+  /** Runs in progress: dispose() waits for them, so the native session is never released under a run. */
+  private readonly running = new Set<Promise<unknown>>();
+
   /** Runs the model. Only the outputs named in `fetches` are returned when given. */
   async run(feeds: Feeds, fetches?: readonly string[]): Promise<Record<string, ort.Tensor>> {
     const session = this.session;
     if (session === undefined) throw new RiffError(`${this.path}: the session was disposed`);
     const start = performance.now();
-    const result = fetches ? await session.run(feeds, fetches as string[]) : await session.run(feeds);
+    const pending = fetches ? session.run(feeds, fetches as string[]) : session.run(feeds);
+    this.running.add(pending);
+    let result;
+    try {
+      result = await pending;
+    } finally {
+      this.running.delete(pending);
+    }
     this.runTotalMs += performance.now() - start;
     this.runCount++;
     return result as Record<string, ort.Tensor>;
@@ -126,9 +136,11 @@ export class OnnxSession {
     return [`inputs:`, ...this.inputs.map(line), `outputs:`, ...this.outputs.map(line)].join("\n");
   }
 
+  /** Refuses new runs at once, waits for the runs in progress, then frees the native session. */
   async dispose(): Promise<void> {
     const session = this.session;
     this.session = undefined;
+    await Promise.allSettled([...this.running]);
     await session?.release();
   }
 

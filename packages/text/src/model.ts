@@ -78,6 +78,8 @@ export async function loadTextModel(dir: string, options: LoadTextModelOptions =
 
 export class TextModel implements AsyncDisposable {
   private decoderRef: Decoder | undefined;
+  /** Aborted by dispose(): runs in progress end at their next step with stopReason "aborted". */
+  private readonly disposing = new AbortController();
 
   /** @internal use {@link loadTextModel}. */
   constructor(
@@ -109,10 +111,14 @@ export class TextModel implements AsyncDisposable {
   encode(prompt: Prompt): number[] {
     if (typeof prompt === "string") return this.tokenizer.encode(prompt);
     if (Array.isArray(prompt)) return applyChatTemplate(this.tokenizer, prompt as readonly ChatMessage[]);
-    const ids = (prompt as { ids?: unknown }).ids;
+    const ids = prompt !== null && typeof prompt === "object" ? (prompt as { ids?: unknown }).ids : undefined;
     if (!Array.isArray(ids) || ids.some((id) => !Number.isInteger(id) || id < 0)) {
-      throw new RiffError("a prompt must be a string, chat messages, or { ids: token ids }", "prompt");
+      const got = prompt === null ? "null" : Array.isArray(ids) ? "ids that are not non-negative integers" : typeof prompt;
+      throw new RiffError(`prompt must be a string, chat messages, or { ids: token ids }, got ${got}`, "prompt");
     }
+    const vocab = this.config.vocabSize;
+    const outside = vocab === undefined ? undefined : (ids as number[]).find((id) => id >= vocab);
+    if (outside !== undefined) throw new RiffError(`prompt: token id ${outside} is outside the vocabulary (0 to ${vocab! - 1})`, "prompt");
     return [...(ids as number[])];
   }
 
@@ -203,9 +209,14 @@ export class TextModel implements AsyncDisposable {
     return this.decoder.stats;
   }
 
+  /**
+   * Frees the model. A generate() or stream() in progress ends at its next step with stopReason
+   * "aborted" (the step running finishes first); later calls throw a RiffError.
+   */
   async dispose(): Promise<void> {
     const decoder = this.decoderRef;
     this.decoderRef = undefined;
+    this.disposing.abort();
     await decoder?.dispose();
   }
 
@@ -227,6 +238,8 @@ export class TextModel implements AsyncDisposable {
     streaming: boolean,
   ): AsyncGenerator<TextDelta, GenerationResult[]> {
     const decoder = this.decoder;
+    const signal = options?.signal !== undefined ? AbortSignal.any([options.signal, this.disposing.signal]) : this.disposing.signal;
+    options = { ...options, signal };
     const encoded = prompts.map((p) => this.encode(p));
     if (encoded.some((ids) => ids.length === 0)) throw new RiffError("the prompt encodes to no tokens; give some text", "prompt");
     const promptLength = Math.max(...encoded.map((ids) => ids.length));

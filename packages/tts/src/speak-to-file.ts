@@ -1,7 +1,7 @@
 import { WavStreamWriter, type WavResult } from "./audio/wav-writer.js";
-import { optionError } from "@riff/core";
+import { RiffError, optionError } from "@riff/core";
 import { speechToFileOptionsSchema } from "./speech-options.js";
-import { speak, type SpeakOptions, type SpeakSummary, type SpeechChunk } from "./speak.js";
+import { checkSpeechText, speak, type SpeakOptions, type SpeakSummary, type SpeechChunk } from "./speak.js";
 
 export interface SpeakToFileOptions extends SpeakOptions {
   /** Called after each chunk is on disk (bytesWritten counts the temp file so far). */
@@ -26,8 +26,9 @@ function titleOf(text: string): string {
  * succeeded. On any error the temp file is removed and `out` is left as it was.
  */
 export async function speakToFile(text: string, out: string, options: SpeakToFileOptions): Promise<SpeakToFileResult> {
+  checkSpeechText(text);
+  if (typeof out !== "string" || out === "") throw optionError("out", `{out} must be a file path, got ${out === null ? "null" : JSON.stringify(out)}`);
   const start = performance.now();
-  if (typeof out !== "string" || out === "") throw optionError("out", "{out} must name the WAV file to write");
   speechToFileOptionsSchema.parse(options, "library");
   if (options.voice === undefined) throw optionError("voice", "{voice} is required: load one with loadVoice()");
   const writer = await WavStreamWriter.create(out, {
@@ -40,6 +41,8 @@ export async function speakToFile(text: string, out: string, options: SpeakToFil
     for (;;) {
       const next = await stream.next();
       if (next.done) {
+        // Aborted after the last chunk: the file is not moved into place either.
+        if (options.signal?.aborted) throw new RiffError("speech synthesis was aborted");
         const file = await writer.finish();
         return { ...next.value, file, firstChunkWrittenMs };
       }

@@ -70,6 +70,21 @@ class DropCounter {
 }
 
 /**
+ * The checks speak() and speakToFile() make first, so a wrong argument is a RiffError naming it
+ * rather than a TypeError from deep inside.
+ */
+export function checkSpeakArguments(text: unknown, options: unknown): asserts options is SpeakOptions {
+  if (typeof text !== "string") throw new RiffError(`text must be a string, got ${text === null ? "null" : typeof text}`, "text");
+  if (options === null || typeof options !== "object") {
+    throw new RiffError(`options must be an object with a voice, got ${options === null ? "null" : typeof options}`, "options");
+  }
+  const voice = (options as { voice?: unknown }).voice;
+  if (voice === null || typeof voice !== "object" || typeof (voice as { encode?: unknown }).encode !== "function") {
+    throw new RiffError("options.voice must be a loaded voice (see loadVoice)", "voice");
+  }
+}
+
+/**
  * Whether any sentence of `text` has words to speak, checked without espeak (it stops at the
  * first such sentence, so it is cheap for ordinary text).
  */
@@ -186,7 +201,7 @@ export async function* speak(text: string, given: SpeakOptions): AsyncGenerator<
 }
 
 /** The text to speak: a non-empty string of at most MAX_SPEECH_CHARS characters. */
-function checkSpeechText(text: unknown, how: { emptyOk?: boolean } = {}): asserts text is string {
+export function checkSpeechText(text: unknown, how: { emptyOk?: boolean } = {}): asserts text is string {
   if (typeof text !== "string") throw optionError("text", `{text} must be a string, got ${text === null ? "null" : typeof text}`);
   if (text.length > MAX_SPEECH_CHARS) throw optionError("text", `{text} has ${text.length} characters; at most ${MAX_SPEECH_CHARS} per call`);
   if (text.trim() === "" && how.emptyOk !== true) throw optionError("text", "nothing to speak: the {text} is empty");

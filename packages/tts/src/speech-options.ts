@@ -25,7 +25,7 @@ const gain = z.strictObject({
 });
 
 export const SPEECH_OPTIONS = {
-  voice: { type: z.custom<Voice>(isVoice), allowed: "a voice from loadVoice()", doc: "the voice that speaks" },
+  voice: { type: z.custom<Voice>(isVoice), allowed: "a loaded voice (see loadVoice)", doc: "the voice that speaks" },
   speed: { type: z.number().min(0.1).max(10), hf: "speed", flag: "speed", metavar: "rate", doc: "speaking rate: 2 is twice as fast, 0.5 half as fast", default: "1" },
   speaker: {
     type: z.union([z.string().min(1).max(200), z.number().int().min(0)]),

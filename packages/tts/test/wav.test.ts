@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, chmodSync, existsSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, chmodSync, existsSync, symlinkSync, writeFileSync, lstatSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import wavefile from "wavefile";
@@ -42,6 +42,29 @@ test("a streamed WAV is 16-bit mono PCM with the text in LIST/INFO", async () =>
     assert.deepEqual(readdirSync(dir), ["out.wav"], "no temp file left");
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("symlinks planted at the old temp names (.NAME.PID.N.tmp) or at the target are never written through", async () => {
+  const dir = tempDir();
+  const victimDir = tempDir();
+  try {
+    const victim = join(victimDir, "victim.wav");
+    writeFileSync(victim, "precious");
+    for (let n = 0; n < 5; n++) symlinkSync(victim, join(dir, `.out.wav.${process.pid}.${n}.tmp`));
+    const path = join(dir, "out.wav");
+    symlinkSync(victim, path);
+    const writer = await WavStreamWriter.create(path, { sampleRate: 8000 });
+    assert.match(writer.tempPath, /\/\.out\.wav\.[0-9a-f]{16}\.tmp$/);
+    await writer.write(new Int16Array([1, 2, 3]));
+    await writer.finish();
+    assert.equal(readFileSync(victim, "utf8"), "precious", "the symlinks' target is untouched");
+    assert.equal(lstatSync(path).isSymbolicLink(), false);
+    assert.deepEqual(Array.from(new WaveFile(readFileSync(path)).getSamples() as unknown as Float64Array), [1, 2, 3]);
+    assert.deepEqual(readdirSync(victimDir), ["victim.wav"]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(victimDir, { recursive: true, force: true });
   }
 });
 

@@ -1,10 +1,12 @@
-import { mkdirSync, writeFileSync, renameSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { join, relative } from "node:path";
 import type { Command } from "commander";
+import { writeFileAtomically } from "@riff/core";
 import { loadTextModel } from "@riff/text";
 import { DiffusionPipeline, encodePng, formatParameters, writeFilesAtomically } from "@riff/diffusion";
 import { loadVoice, speakToFile } from "@riff/tts";
 import { defaultModelPath } from "../defaults.js";
+import { interruptSignal } from "../signals.js";
 
 /** What the demo makes: fixed prompts and seeds, so every run writes the same three files. */
 export const DEMO = {
@@ -33,10 +35,10 @@ async function writeParagraph(dir: string): Promise<string> {
   const model = await loadTextModel(defaultModelPath("text"));
   try {
     const { prompt, maxNewTokens, seed } = DEMO.text;
-    const result = await model.generate(prompt, { maxNewTokens, seed });
+    const result = await model.generate(prompt, { maxNewTokens, seed, signal: interruptSignal() });
+    interruptSignal().throwIfAborted(); // an interrupted paragraph is not written
     const path = join(dir, "paragraph.txt");
-    writeFileSync(`${path}.tmp`, `${prompt}${result.text}\n`);
-    renameSync(`${path}.tmp`, path);
+    writeFileAtomically(path, `${prompt}${result.text}\n`);
     return path;
   } finally {
     await model.dispose();
@@ -47,10 +49,11 @@ async function writeImage(dir: string): Promise<string> {
   const pipeline = await DiffusionPipeline.load(defaultModelPath("image"));
   try {
     const { prompt, steps, seed } = DEMO.image;
-    const result = await pipeline.run({ prompt, steps, seed, scheduler: "dpm++" });
+    const result = await pipeline.run({ prompt, steps, seed, scheduler: "dpm++", signal: interruptSignal() });
     const image = result.images[0];
     if (!image) throw new Error("the image pipeline returned no image");
     const path = join(dir, "image.png");
+    interruptSignal().throwIfAborted();
     writeFilesAtomically([{ path, data: await encodePng(image, formatParameters(result.parameters)) }]);
     return path;
   } finally {
@@ -62,7 +65,7 @@ async function writeSpeech(dir: string): Promise<string> {
   const voice = await loadVoice(defaultModelPath("speech"));
   try {
     const path = join(dir, "speech.wav");
-    await speakToFile(DEMO.speech.text, path, { voice, seed: 1 });
+    await speakToFile(DEMO.speech.text, path, { voice, seed: 1, signal: interruptSignal() });
     return path;
   } finally {
     await voice.dispose();

@@ -19,6 +19,7 @@ import {
 } from "@riff/diffusion";
 import { existsSync, statSync } from "node:fs";
 import { addFlags, asFlag, readFlags } from "../flags.js";
+import { interruptSignal } from "../signals.js";
 
 /** The flags that are the CLI's own (the rest come from the schemas). */
 interface ImageCliOptions {
@@ -98,7 +99,7 @@ async function runImage(prompt: string, options: ImageCliOptions, flags: Readonl
   const bar = progressBar();
   try {
     pipeline.resolve(generate); // checks the options against the model before any work
-    result = await pipeline.run(generate, (p) => bar.update(p));
+    result = await pipeline.run({ ...generate, signal: interruptSignal() }, (p) => bar.update(p));
   } catch (error) {
     throw imageOptionsSchema.inVocabulary(error, "cli");
   } finally {
@@ -111,6 +112,7 @@ async function runImage(prompt: string, options: ImageCliOptions, flags: Readonl
   const parameters = formatParameters(result.parameters);
   const files = await Promise.all(result.images.map(async (image, i) => ({ path: paths.images[i]!, data: await encodePng(image, parameters) })));
   if (paths.grid) files.push({ path: paths.grid, data: await encodePng(makeGrid(result.images), parameters) });
+  interruptSignal().throwIfAborted(); // interrupted while encoding: write nothing
   writeFilesAtomically(files);
   const saveMs = performance.now() - saveStart;
   report(result, { options, modelPath, paths, loadMs, saveMs, totalMs: performance.now() - started });

@@ -14,6 +14,7 @@ import {
   type SpeakToFileResult,
 } from "@riff/tts";
 import { addFlags, asFlag, readFlags } from "../flags.js";
+import { interruptSignal } from "../signals.js";
 import { readStdin } from "../options.js";
 
 /** The flags that are the CLI's own (the rest come from the schemas). */
@@ -73,7 +74,7 @@ async function runSpeak(words: string[], options: SpeakCliOptions, flags: Readon
     // espeak-ng's WASM start-up and first (unoptimized) calls happen here, not in the first sentence.
     await warmUpEspeak();
     loadMs = performance.now() - loadStart;
-    result = await speakToFile(text, options.out, { voice, ...speech });
+    result = await speakToFile(text, options.out, { voice, ...speech, signal: interruptSignal() });
   } catch (error) {
     throw inCli(error);
   } finally {

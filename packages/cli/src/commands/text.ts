@@ -12,6 +12,7 @@ import {
   type TextModel,
 } from "@riff/text";
 import { addFlags, asFlag, readFlags } from "../flags.js";
+import { interruptSignal } from "../signals.js";
 import { readStdin } from "../options.js";
 
 /** The flags that are the CLI's own (the rest come from the schemas). */
@@ -72,12 +73,10 @@ async function runText(words: string[], options: TextCliOptions, flags: Readonly
     }
     throw asFlag(textLoadOptionsSchema.inVocabulary(error, "cli"), "model", "--model");
   });
-  const controller = new AbortController();
-  const onSigint = (): void => controller.abort();
-  process.once("SIGINT", onSigint);
   try {
     const prompt: Prompt = options.chat ? [{ role: "user", content: text }] : text;
-    const run = { ...generation, signal: controller.signal };
+    // Ctrl-C stops generation within a step; runCli then exits 130 (the text so far stays printed).
+    const run = { ...generation, signal: interruptSignal() };
     let result: GenerationResult;
     if (streaming) {
       const stream = model.stream(prompt, run);
@@ -91,7 +90,6 @@ async function runText(words: string[], options: TextCliOptions, flags: Readonly
   } catch (error) {
     throw textOptionsSchema.inVocabulary(error, "cli");
   } finally {
-    process.removeListener("SIGINT", onSigint);
     await model.dispose();
   }
 }

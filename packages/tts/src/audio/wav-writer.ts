@@ -1,8 +1,7 @@
-import { open, rename, unlink, type FileHandle } from "node:fs/promises";
-import { unlinkSync, statSync } from "node:fs";
-import { basename, dirname, join, resolve } from "node:path";
+import { statSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import wavefile from "wavefile";
-import { RiffError } from "@riff/core";
+import { AtomicFile, RiffError } from "@riff/core";
 
 const { WaveFile } = wavefile;
 
@@ -29,53 +28,33 @@ export interface WavResult {
 
 const MAX_TAG_CHARS = 65536;
 
-/** Temp files still open, removed if the process exits before they are finished or aborted. */
-const openTemps = new Set<string>();
-let exitHookInstalled = false;
-function trackTemp(path: string): void {
-  if (!exitHookInstalled) {
-    exitHookInstalled = true;
-    process.once("exit", () => {
-      for (const temp of openTemps) {
-        try {
-          unlinkSync(temp);
-        } catch {
-          // already gone
-        }
-      }
-    });
-  }
-  openTemps.add(path);
-}
-
-let tempCounter = 0;
-
 /**
  * Writes a 16-bit PCM mono WAV incrementally, so audio reaches the disk as it is made:
  *
  * 1. create() writes the RIFF/fmt/data header (built by wavefile) to a temp file beside the
- *    target, with the RIFF and data sizes still 0;
+ *    target (core's AtomicFile: exclusive create, unpredictable name), with the RIFF and data sizes still 0;
  * 2. write() appends PCM;
  * 3. finish() appends the LIST/INFO chunk (also built by wavefile), patches the two sizes in the
  *    header, closes and renames the temp file onto the target.
  *
- * abort() (or an exit before finish()) deletes the temp file, so a failed run leaves no partial WAV.
+ * abort() (or core's cleanupTempFiles(), which the CLI calls on a signal or exit) deletes the temp
+ * file, so a failed or interrupted run leaves no partial WAV.
  */
 export class WavStreamWriter {
   readonly path: string;
   readonly tempPath: string;
   readonly sampleRate: number;
-  private handle: FileHandle | undefined;
+  private file: AtomicFile | undefined;
   private readonly info: WavInfo;
   private readonly riffSizeOffset = 4;
   private readonly dataSizeOffset: number;
   private position: number;
   private samples = 0;
 
-  private constructor(path: string, tempPath: string, handle: FileHandle, options: WavWriterOptions, header: Uint8Array, dataSizeOffset: number) {
-    this.path = path;
-    this.tempPath = tempPath;
-    this.handle = handle;
+  private constructor(file: AtomicFile, options: WavWriterOptions, header: Uint8Array, dataSizeOffset: number) {
+    this.path = file.path;
+    this.tempPath = file.tempPath;
+    this.file = file;
     this.sampleRate = options.sampleRate;
     this.info = options.info ?? {};
     this.dataSizeOffset = dataSizeOffset;
@@ -89,23 +68,11 @@ export class WavStreamWriter {
       throw new RangeError(`sampleRate must be a positive integer, got ${options.sampleRate}`);
     }
     checkTarget(target, path);
-    const tempPath = join(dirname(target), `.${basename(target)}.${process.pid}.${tempCounter++}.tmp`);
-    let handle: FileHandle;
-    try {
-      handle = await open(tempPath, "w");
-    } catch (error) {
-      throw new RiffError(`cannot write ${path}: ${describeFsError(error)}`, "--out");
-    }
-    trackTemp(tempPath);
+    const file = await AtomicFile.open(target, { option: "--out" });
     const header = headerBytes(options.sampleRate);
     const dataSizeOffset = chunkOffset(header, "data") + 4;
-    const writer = new WavStreamWriter(target, tempPath, handle, options, header, dataSizeOffset);
-    try {
-      await handle.write(header, 0, header.length, 0);
-    } catch (error) {
-      await writer.abort();
-      throw new RiffError(`cannot write ${path}: ${describeFsError(error)}`, "--out");
-    }
+    const writer = new WavStreamWriter(file, options, header, dataSizeOffset);
+    await file.write(header, 0); // removes the temp file itself on failure
     return writer;
   }
 
@@ -120,65 +87,48 @@ export class WavStreamWriter {
 
   /** Appends 16-bit samples. */
   async write(pcm: Int16Array): Promise<void> {
-    const handle = this.openHandle();
+    const file = this.openFile();
     const bytes = new Uint8Array(pcm.length * 2);
     const view = new DataView(bytes.buffer);
     for (let i = 0; i < pcm.length; i++) view.setInt16(i * 2, pcm[i]!, true);
-    await handle.write(bytes, 0, bytes.length, this.position);
+    await file.write(bytes, this.position);
     this.position += bytes.length;
     this.samples += pcm.length;
   }
 
   /** Adds the INFO chunk, fixes the sizes and moves the file into place. */
   async finish(): Promise<WavResult> {
-    const handle = this.openHandle();
+    const file = this.openFile();
     const dataBytes = this.samples * 2;
     if (dataBytes > 0xffffffff - 1024 * 1024) {
       await this.abort();
       throw new RiffError(`the audio is too long for one WAV file (${this.samples} samples)`);
     }
-    try {
-      const list = listChunk(this.sampleRate, this.info);
-      await handle.write(list, 0, list.length, this.position);
-      this.position += list.length;
-      const size = new Uint8Array(4);
-      const view = new DataView(size.buffer);
-      view.setUint32(0, dataBytes, true);
-      await handle.write(size, 0, 4, this.dataSizeOffset);
-      view.setUint32(0, this.position - 8, true);
-      await handle.write(size, 0, 4, this.riffSizeOffset);
-      await handle.sync();
-      await handle.close();
-      this.handle = undefined;
-      await rename(this.tempPath, this.path);
-      openTemps.delete(this.tempPath);
-    } catch (error) {
-      await this.abort();
-      throw new RiffError(`cannot write ${this.path}: ${describeFsError(error)}`, "--out");
-    }
+    // Each step removes the temp file itself when it fails.
+    const list = listChunk(this.sampleRate, this.info);
+    await file.write(list, this.position);
+    this.position += list.length;
+    const size = new Uint8Array(4);
+    const view = new DataView(size.buffer);
+    view.setUint32(0, dataBytes, true);
+    await file.write(size, this.dataSizeOffset);
+    view.setUint32(0, this.position - 8, true);
+    await file.write(size, this.riffSizeOffset);
+    this.file = undefined;
+    await file.commit({ fsync: true });
     return { path: this.path, samples: this.samples, bytes: this.position };
   }
 
   /** Closes and deletes the temp file; the target is left untouched. Safe to call twice. */
   async abort(): Promise<void> {
-    const handle = this.handle;
-    this.handle = undefined;
-    try {
-      await handle?.close();
-    } catch {
-      // closing a broken handle: nothing more to do
-    }
-    try {
-      await unlink(this.tempPath);
-    } catch {
-      // never created or already gone
-    }
-    openTemps.delete(this.tempPath);
+    const file = this.file;
+    this.file = undefined;
+    await file?.abort();
   }
 
-  private openHandle(): FileHandle {
-    if (this.handle === undefined) throw new Error(`${this.path}: the WAV writer is closed`);
-    return this.handle;
+  private openFile(): AtomicFile {
+    if (this.file === undefined) throw new Error(`${this.path}: the WAV writer is closed`);
+    return this.file;
   }
 }
 
@@ -195,16 +145,6 @@ function checkTarget(target: string, given: string): void {
   } catch (error) {
     if (error instanceof RiffError) throw error;
   }
-}
-
-function describeFsError(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  if (code === "EACCES" || code === "EPERM") return "permission denied";
-  if (code === "ENOENT") return "no such folder";
-  if (code === "EROFS") return "read-only file system";
-  if (code === "ENOSPC") return "no space left on the device";
-  if (code === "EISDIR") return "it is a folder";
-  return error instanceof Error ? error.message : String(error);
 }
 
 /** RIFF + fmt (16-bit PCM mono) + an empty data chunk, as wavefile writes them. */
