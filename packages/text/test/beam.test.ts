@@ -62,7 +62,7 @@ async function beamSearch(
   prompt: number[],
   options: TextGenerationOptions,
 ): Promise<BeamHypothesis[]> {
-  const resolved = resolveOptions(options, {}, { promptLength: prompt.length, contextLength: undefined, eosTokenIds: options.eosTokenIds ?? [], streaming: false, batch: 1 });
+  const resolved = resolveOptions(options, {}, { promptLength: prompt.length, contextLength: undefined, eosTokenIds: [options.eosTokenIds ?? []].flat(), streaming: false, batch: 1 });
   const model = new BeamSearchModel(decoder as unknown as Decoder, resolved, 0, [prompt]);
   const state = model.initialState();
   await runToEnd(model, state, { rng: new Rng(0), maxSteps: resolved.maxNewTokens });
