@@ -13,6 +13,7 @@ import { applyChatTemplate, type ChatMessage } from "./chat.js";
 import { Decoder } from "./decoder.js";
 import { LookupModel } from "./lookup-decoding.js";
 import { SamplingModel, type SampledRow, type SamplingState, type TextStopReason } from "./generate.js";
+import { checkFolderAgainstGraph } from "./folder-checks.js";
 import { readModelFolder, type ModelConfig, type TextDtype } from "./model-folder.js";
 import { resolveOptions, type ResolvedOptions, type TextGenerationOptions } from "./options.js";
 import { TextTracker } from "./stream.js";
@@ -78,6 +79,12 @@ export async function loadTextModel(dir: string, options: LoadTextModelOptions =
   const ignored: string[] = [];
   const defaults = samplingOptionsFromGenerationConfig(folder.generationConfig, { onUnknown: (keys) => ignored.push(...keys) });
   const decoder = await Decoder.load(folder.onnxPath, folder.config, { threads: options.threads, executionProvider: options.executionProvider });
+  try {
+    checkFolderAgainstGraph(folder, decoder.graph, tokenizer.vocabularySize);
+  } catch (error) {
+    await decoder.dispose();
+    throw error;
+  }
   return new TextModel(folder.dir, folder.config, tokenizer, decoder, defaults, ignored);
 }
 
