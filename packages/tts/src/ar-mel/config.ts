@@ -91,6 +91,9 @@ export function loadArMelConfig(folder: string): ArMelConfig {
   const vocoderConfig = parseVocoder(vocoder, int, num, bad);
   const nFft = int(audio, "n_fft", "audio");
   const nMels = int(audio, "n_mels", "audio");
+  // Every file name first, so a hostile one is refused before anything is read.
+  const encoderFile = file("encoder");
+  const decoderFile = file("decoder");
   const filtersFile = resolveInside(folder, audio.mel_filters_file ?? "mel_filters.json", { file: path, key: "audio.mel_filters_file" });
   const encodingDim = int(decoder, "encoding_dim", "decoder");
   const conditionDim = int(decoder, "condition_dim", "decoder");
@@ -110,8 +113,8 @@ export function loadArMelConfig(folder: string): ArMelConfig {
     language: typeof source.language === "string" ? source.language : "en-us",
     noiseScale: num(inference, "noise_scale", "inference", 0),
     lengthScale: num(inference, "length_scale", "inference", 1),
-    encoderFile: file("encoder"),
-    decoderFile: file("decoder"),
+    encoderFile,
+    decoderFile,
     stateShape: stateShape as number[],
     encodingDim,
     conditionDim,
