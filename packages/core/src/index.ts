@@ -7,3 +7,5 @@ export * from "./schedulers/index.js";
 export * from "./schema/index.js";
 export * from "./embedded-models.js";
 export * from "./atomic-file.js";
+export * from "./folder-files.js";
+export * from "./tokenizer-regexes.js";

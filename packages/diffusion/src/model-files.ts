@@ -1,6 +1,6 @@
-import { existsSync, readFileSync, statSync } from "node:fs";
-import { basename, join, resolve } from "node:path";
-import { RiffError } from "@riff/core";
+import { existsSync, statSync } from "node:fs";
+import { basename, resolve } from "node:path";
+import { RiffError, folderFile, readJsonObject } from "@riff/core";
 
 /**
  * What kind of diffusion model a folder holds, from the components present:
@@ -26,15 +26,9 @@ export interface ModelFiles {
   readonly vaeEncoder?: { readonly path: string; readonly config: JsonObject };
 }
 
+/** A JSON object from the model folder; garbage is a RiffError naming the file, never quoting it. */
 export function readJson(path: string, what: string): JsonObject {
-  let value: unknown;
-  try {
-    value = JSON.parse(readFileSync(path, "utf8"));
-  } catch (error) {
-    throw new RiffError(`${what} ${path} is not readable JSON: ${error instanceof Error ? error.message : String(error)}`);
-  }
-  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new RiffError(`${what} ${path} is not a JSON object`);
-  return value as JsonObject;
+  return readJsonObject(path, what, "--model");
 }
 
 function optionalJson(path: string, what: string): JsonObject {
@@ -42,9 +36,9 @@ function optionalJson(path: string, what: string): JsonObject {
 }
 
 function component(dir: string, name: string): { path: string; config: JsonObject } | undefined {
-  const path = join(dir, name, "model.onnx");
+  const path = folderFile(dir, `${name}/model.onnx`);
   if (!existsSync(path)) return undefined;
-  return { path, config: optionalJson(join(dir, name, "config.json"), `${name} config`) };
+  return { path, config: optionalJson(folderFile(dir, `${name}/config.json`), `${name} config`) };
 }
 
 /** Inspects a model folder; RiffErrors (naming --model) for anything missing. Reads no ONNX. */
@@ -56,8 +50,8 @@ export function inspectModel(dirInput: string, option = "--model"): ModelFiles {
   if (!unet) {
     throw new RiffError(`${option}: ${dirInput} has no unet/model.onnx, so it is not a diffusion model folder`, option);
   }
-  const index = optionalJson(join(dir, "model_index.json"), "model index");
-  const schedulerPath = join(dir, "scheduler", "scheduler_config.json");
+  const index = optionalJson(folderFile(dir, "model_index.json"), "model index");
+  const schedulerPath = folderFile(dir, "scheduler/scheduler_config.json");
   if (!existsSync(schedulerPath)) {
     throw new RiffError(`${option}: ${dirInput} has no scheduler/scheduler_config.json`, option);
   }
@@ -66,10 +60,10 @@ export function inspectModel(dirInput: string, option = "--model"): ModelFiles {
   const vaeDecoder = component(dir, "vae_decoder");
   const vaeEncoder = component(dir, "vae_encoder");
   // optimum writes each VAE half's config.json; diffusers folders may keep a single vae/config.json.
-  const vaeShared = optionalJson(join(dir, "vae", "config.json"), "vae config");
+  const vaeShared = optionalJson(folderFile(dir, "vae/config.json"), "vae config");
   const withVae = <T extends { path: string; config: JsonObject }>(c: T | undefined): T | undefined =>
     c && Object.keys(c.config).length === 0 ? { ...c, config: vaeShared } : c;
-  const tokenizerDir = join(dir, "tokenizer");
+  const tokenizerDir = folderFile(dir, "tokenizer");
   if (textEncoder && !existsSync(tokenizerDir)) {
     throw new RiffError(`${option}: ${dirInput} has a text_encoder but no tokenizer/ folder`, option);
   }

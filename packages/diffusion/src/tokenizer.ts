@@ -1,7 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import { Tokenizer } from "@huggingface/tokenizers";
-import { RiffError } from "@riff/core";
+import { RiffError, checkRegularFile, checkTokenizerRegexes, folderFile } from "@riff/core";
 import { readJson, type JsonObject } from "./model-files.js";
 
 export interface TokenizedPrompt {
@@ -100,26 +99,31 @@ export function clipTokenizerJson(vocab: Record<string, number>, mergesText: str
 }
 
 function loadJsonTokenizer(dir: string): { tokenizer: Tokenizer; config: JsonObject } {
-  const configPath = join(dir, "tokenizer_config.json");
-  const specialPath = join(dir, "special_tokens_map.json");
+  const configPath = folderFile(dir, "tokenizer_config.json");
+  const specialPath = folderFile(dir, "special_tokens_map.json");
   const config: JsonObject = {
     ...(existsSync(specialPath) ? readJson(specialPath, "special tokens map") : {}),
     ...(existsSync(configPath) ? readJson(configPath, "tokenizer config") : {}),
   };
-  const jsonPath = join(dir, "tokenizer.json");
+  const jsonPath = folderFile(dir, "tokenizer.json");
+  const vocabPath = folderFile(dir, "vocab.json");
+  const mergesPath = folderFile(dir, "merges.txt");
   let spec: JsonObject;
   if (existsSync(jsonPath)) {
     spec = readJson(jsonPath, "tokenizer");
-  } else if (existsSync(join(dir, "vocab.json")) && existsSync(join(dir, "merges.txt"))) {
-    const vocab = readJson(join(dir, "vocab.json"), "tokenizer vocab") as Record<string, number>;
-    spec = clipTokenizerJson(vocab, readFileSync(join(dir, "merges.txt"), "utf8"), config);
+    checkTokenizerRegexes(spec, jsonPath);
+  } else if (existsSync(vocabPath) && existsSync(mergesPath)) {
+    const vocab = readJson(vocabPath, "tokenizer vocab") as Record<string, number>;
+    checkRegularFile(mergesPath, "tokenizer merges", "--model");
+    spec = clipTokenizerJson(vocab, readFileSync(mergesPath, "utf8"), config);
   } else {
     throw new RiffError(`${dir} has neither tokenizer.json nor vocab.json + merges.txt`, "--model");
   }
   try {
     return { tokenizer: new Tokenizer(spec, config), config };
   } catch (error) {
-    throw new RiffError(`${dir}: cannot build the tokenizer: ${error instanceof Error ? error.message : String(error)}`, "--model");
+    const why = (error instanceof Error ? error.message : String(error)).slice(0, 200);
+    throw new RiffError(`${dir}: cannot build the tokenizer: ${why}`, "--model");
   }
 }
 

@@ -1,5 +1,5 @@
-import { Template } from "@huggingface/jinja";
 import { RiffError } from "@riff/core";
+import { renderTemplate } from "./template-sandbox.js";
 import type { TextTokenizer } from "./tokenizer.js";
 
 /** One turn of a conversation, as chat templates expect it. */
@@ -7,8 +7,6 @@ export interface ChatMessage {
   readonly role: "system" | "user" | "assistant" | (string & {});
   readonly content: string;
 }
-
-const compiled = new WeakMap<TextTokenizer, Map<string, Template>>();
 
 /**
  * Renders messages with the model's chat template (tokenizer_config.json chat_template, Jinja),
@@ -26,27 +24,11 @@ export function renderChat(tokenizer: TextTokenizer, messages: readonly ChatMess
       throw new RiffError("chat messages must be {role: string, content: string}", "chat");
     }
   }
-  const source = pickTemplate(tokenizer.chatTemplate);
-  let cache = compiled.get(tokenizer);
-  if (cache === undefined) compiled.set(tokenizer, (cache = new Map()));
-  let template = cache.get(source);
-  if (template === undefined) {
-    try {
-      template = new Template(source);
-    } catch (error) {
-      throw new RiffError(`the model's chat template could not be parsed: ${message(error)}`, "chat");
-    }
-    cache.set(source, template);
-  }
-  try {
-    return template.render({
-      messages: messages.map((m) => ({ role: m.role, content: m.content })),
-      add_generation_prompt: true,
-      ...tokenizer.specialTokens,
-    });
-  } catch (error) {
-    throw new RiffError(`the model's chat template failed: ${message(error)}`, "chat");
-  }
+  return renderTemplate(pickTemplate(tokenizer.chatTemplate), {
+    messages: messages.map((m) => ({ role: m.role, content: m.content })),
+    add_generation_prompt: true,
+    ...tokenizer.specialTokens,
+  });
 }
 
 function pickTemplate(template: string | Readonly<Record<string, string>> | undefined): string {
@@ -58,8 +40,4 @@ function pickTemplate(template: string | Readonly<Record<string, string>> | unde
       : `this model has several chat templates and none named "default" (${Object.keys(template).join(", ")})`,
     "chat",
   );
-}
-
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -43,6 +43,16 @@ interface PaddedStep {
   readonly positionIds?: undefined;
 }
 
+/** What the graph itself says, where its dims are numbers (symbolic dims are left out). */
+export interface DecoderGraph {
+  /** Layers: how many past_key_values.N.key inputs. */
+  readonly layers: number;
+  readonly kvHeads: number | undefined;
+  readonly headDim: number | undefined;
+  /** The logits' last dim: the vocabulary the model scores. */
+  readonly vocab: number | undefined;
+}
+
 export interface ForwardOutput {
   /**
    * Row-major [batch, vocab]: the logits at each row's last position; with `allPositions`,
@@ -64,6 +74,7 @@ const KNOWN_INPUTS = new Set(["input_ids", "attention_mask", "position_ids", "us
  */
 export class Decoder {
   readonly layout: KvLayout;
+  readonly graph: DecoderGraph;
   readonly hasPositionIds: boolean;
   readonly hasAttentionMask: boolean;
   /** A merged decoder (decoder_model_merged.onnx) chooses its branch with this bool input. */
@@ -102,6 +113,7 @@ export class Decoder {
       throw new RiffError(`${path} has inputs riff text does not know how to feed: ${unknown.join(", ")}`, "model");
     }
     this.layout = readLayout(s, path, config);
+    this.graph = readGraph(s, this.layout.layers.length);
     this.fetches = ["logits", ...this.layout.layers.flatMap((l) => [l.keyOutput, l.valueOutput])];
     if (this.numLogitsToKeep) this.constants.num_logits_to_keep = int64([1], []);
   }
@@ -252,4 +264,13 @@ function readLayout(session: OnnxSession, path: string, config: ModelConfig): Kv
     return typeof d === "number" && d > 0 ? d : fallback;
   };
   return { layers, heads: dim(1, config.numKeyValueHeads), headDim: dim(3, config.headDim), type: info.type };
+}
+
+function readGraph(session: OnnxSession, layers: number): DecoderGraph {
+  const known = (shape: readonly (number | string)[] | undefined, i: number): number | undefined => {
+    const d = shape?.[i < 0 ? shape.length + i : i];
+    return typeof d === "number" && d > 0 ? d : undefined;
+  };
+  const past = session.input("past_key_values.0.key")?.shape;
+  return { layers, kvHeads: known(past, 1), headDim: known(past, 3), vocab: known(session.output("logits")?.shape, -1) };
 }

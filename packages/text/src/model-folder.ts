@@ -1,6 +1,6 @@
-import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { RiffError } from "@riff/core";
+import { RiffError, folderFile, readJsonObject } from "@riff/core";
 
 /**
  * Which weights file to load, with transformers.js's names: fp32 → onnx/model.onnx,
@@ -79,32 +79,23 @@ export function readModelFolder(dir: string, options: { dtype?: TextDtype } = {}
 function readJson(dir: string, name: string, required: true): JsonObject;
 function readJson(dir: string, name: string, required: false): JsonObject;
 function readJson(dir: string, name: string, required: boolean): JsonObject {
-  const path = join(dir, name);
+  const path = folderFile(dir, name);
   if (!existsSync(path)) {
     if (!required) return {};
     throw new RiffError(`${dir} has no ${name}; a text model folder needs config.json, tokenizer.json and onnx/model.onnx`, "model");
   }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(readFileSync(path, "utf8"));
-  } catch (error) {
-    throw new RiffError(`${path} is not valid JSON: ${error instanceof Error ? error.message : String(error)}`, "model");
-  }
-  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
-    throw new RiffError(`${path} must hold a JSON object`, "model");
-  }
-  return parsed as JsonObject;
+  return readJsonObject(path, name, "model");
 }
 
 /** onnx/model{suffix}.onnx first, then the merged decoder; the folder root as a fallback. */
 function findDecoder(dir: string, dtype: TextDtype): string {
   const suffix = DTYPE_SUFFIX[dtype];
   const candidates = [
-    join(dir, "onnx", `model${suffix}.onnx`),
-    join(dir, "onnx", `decoder_model_merged${suffix}.onnx`),
-    join(dir, `model${suffix}.onnx`),
-    join(dir, `decoder_model_merged${suffix}.onnx`),
-  ];
+    `onnx/model${suffix}.onnx`,
+    `onnx/decoder_model_merged${suffix}.onnx`,
+    `model${suffix}.onnx`,
+    `decoder_model_merged${suffix}.onnx`,
+  ].map((name) => folderFile(dir, name));
   const found = candidates.find((p) => existsSync(p));
   if (found !== undefined) return found;
   const present = [...listOnnx(dir, ""), ...listOnnx(dir, "onnx")];

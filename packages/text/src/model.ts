@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import {
   RiffError,
   Rng,
@@ -14,6 +15,7 @@ import { applyChatTemplate, type ChatMessage } from "./chat.js";
 import { Decoder } from "./decoder.js";
 import { LookupModel } from "./lookup-decoding.js";
 import { SamplingModel, type SampledRow, type SamplingState, type TextStopReason } from "./generate.js";
+import { checkFolderAgainstGraph } from "./folder-checks.js";
 import { readModelFolder, type ModelConfig, type TextDtype } from "./model-folder.js";
 import { resolveOptions, type ResolvedOptions, type TextGenerationOptions } from "./options.js";
 import { TextTracker } from "./stream.js";
@@ -71,8 +73,17 @@ export async function loadTextModel(dir: string, options: LoadTextModelOptions =
   const folder = readModelFolder(dir, load.dtype !== undefined ? { dtype: load.dtype } : {});
   const tokenizer = new TextTokenizer(folder.tokenizerJson, folder.tokenizerConfig);
   const ignored: string[] = [];
-  const defaults = samplingOptionsFromGenerationConfig(folder.generationConfig, { onUnknown: (keys) => ignored.push(...keys) });
+  const defaults = samplingOptionsFromGenerationConfig(folder.generationConfig, {
+    onUnknown: (keys) => ignored.push(...keys),
+    source: join(folder.dir, "generation_config.json"),
+  });
   const decoder = await Decoder.load(folder.onnxPath, folder.config, { threads: load.threads, executionProvider: load.executionProvider });
+  try {
+    checkFolderAgainstGraph(folder, decoder.graph, tokenizer.vocabularySize);
+  } catch (error) {
+    await decoder.dispose();
+    throw error;
+  }
   return new TextModel(folder.dir, folder.config, tokenizer, decoder, defaults, ignored);
 }
 

@@ -1,5 +1,5 @@
 import { Tokenizer } from "@huggingface/tokenizers";
-import { RiffError } from "@riff/core";
+import { RiffError, checkTokenizerRegexes } from "@riff/core";
 import type { JsonObject } from "./model-folder.js";
 
 const SPECIAL_TOKEN_KEYS = ["bos_token", "eos_token", "unk_token", "sep_token", "pad_token", "cls_token", "mask_token"] as const;
@@ -16,12 +16,16 @@ export class TextTokenizer {
   readonly specialIds: ReadonlySet<number>;
   /** The special tokens by role, as chat templates expect them (bos_token, eos_token, …). */
   readonly specialTokens: Readonly<Record<string, string>>;
+  /** One more than the largest token id (vocabulary and added tokens). */
+  readonly vocabularySize: number;
 
   constructor(tokenizerJson: JsonObject, tokenizerConfig: JsonObject) {
+    checkTokenizerRegexes(tokenizerJson, "tokenizer.json");
     try {
       this.tokenizer = new Tokenizer(tokenizerJson, tokenizerConfig);
     } catch (error) {
-      throw new RiffError(`tokenizer.json could not be loaded: ${error instanceof Error ? error.message : String(error)}`, "model");
+      const why = (error instanceof Error ? error.message : String(error)).slice(0, 200);
+      throw new RiffError(`tokenizer.json could not be loaded: ${why}`, "model");
     }
     this.config = tokenizerConfig;
     const special: Record<string, string> = {};
@@ -36,8 +40,14 @@ export class TextTokenizer {
     this.eosTokenId = id(special.eos_token);
     this.padTokenId = id(special.pad_token) ?? this.eosTokenId;
     const ids = new Set<number>();
-    for (const [tokenId, token] of this.tokenizer.get_added_tokens_decoder()) if (token.special) ids.add(tokenId);
+    let maxId = -1;
+    for (const [tokenId, token] of this.tokenizer.get_added_tokens_decoder()) {
+      if (token.special) ids.add(tokenId);
+      maxId = Math.max(maxId, tokenId);
+    }
+    for (const tokenId of this.tokenizer.get_vocab(true).values()) maxId = Math.max(maxId, tokenId);
     this.specialIds = ids;
+    this.vocabularySize = maxId + 1;
   }
 
   /** Text → ids; special tokens (e.g. a leading <s>) are added as the tokenizer's post-processor says. */

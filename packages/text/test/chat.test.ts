@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync, mkdirSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, copyFileSync, writeFileSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { env, AutoTokenizer } from "@huggingface/transformers";
@@ -20,9 +20,9 @@ test("chat: messages go through tokenizer_config's chat_template exactly as tran
   try {
     mkdirSync(join(dir, "onnx"), { recursive: true });
     for (const file of ["config.json", "generation_config.json", "tokenizer.json", "special_tokens_map.json"]) {
-      symlinkSync(join(source, file), join(dir, file));
+      copyFileSync(join(source, file), join(dir, file));
     }
-    symlinkSync(join(source, "onnx", "model.onnx"), join(dir, "onnx", "model.onnx"));
+    copyFileSync(join(source, "onnx", "model.onnx"), join(dir, "onnx", "model.onnx"));
     const config = JSON.parse(readFileSync(join(source, "tokenizer_config.json"), "utf8")) as Record<string, unknown>;
     writeFileSync(join(dir, "tokenizer_config.json"), JSON.stringify({ ...config, chat_template: LLAMA2_TEMPLATE }));
 

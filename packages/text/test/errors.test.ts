@@ -1,6 +1,6 @@
 import { after, before, test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, copyFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { RiffError } from "@riff/core";
@@ -28,13 +28,14 @@ function namesOption(option: string, pattern?: RegExp) {
   };
 }
 
+/** A model folder of `files` (written) and `links` (copied in: a link out of the folder is refused). */
 function folder(name: string, files: Record<string, string>, links: Record<string, string> = {}): string {
   const dir = join(scratch, name);
   mkdirSync(dir, { recursive: true });
   for (const [file, text] of Object.entries(files)) writeFileSync(join(dir, file), text);
   for (const [file, target] of Object.entries(links)) {
     mkdirSync(join(dir, file, ".."), { recursive: true });
-    symlinkSync(target, join(dir, file));
+    copyFileSync(target, join(dir, file));
   }
   return dir;
 }

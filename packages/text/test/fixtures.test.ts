@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, mkdirSync, readdirSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, copyFileSync, mkdirSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadTextModel, type TextModel } from "@riff/text";
@@ -102,10 +102,10 @@ test("fixture llama-tiny-gqa: beam search batches prompts × beams in one pass a
 function variant(name: string, onnx: Record<string, string>): string {
   const source = join(fixturesDir, name);
   const dir = mkdtempSync(join(tmpdir(), `riff-${name}-`));
-  for (const file of readdirSync(source)) if (file.endsWith(".json")) symlinkSync(join(source, file), join(dir, file));
+  for (const file of readdirSync(source)) if (file.endsWith(".json")) copyFileSync(join(source, file), join(dir, file));
   for (const [target, from] of Object.entries(onnx)) {
     mkdirSync(join(dir, target, ".."), { recursive: true });
-    symlinkSync(join(source, from), join(dir, target));
+    copyFileSync(join(source, from), join(dir, target));
   }
   return dir;
 }

@@ -1,6 +1,4 @@
-import { readFileSync, existsSync } from "node:fs";
-import { join } from "node:path";
-import { RiffError } from "@riff/core";
+import { RiffError, folderFile, readJsonFile, resolveInside } from "@riff/core";
 import type { PhonemeIdMap } from "../text/phoneme-ids.js";
 import { type MelFilterbank } from "../dsp/mel.js";
 
@@ -50,8 +48,8 @@ export type VocoderConfig =
 export const AR_MEL_MODEL_TYPE = "riff-ar-mel";
 
 export function loadArMelConfig(folder: string): ArMelConfig {
-  const path = join(folder, "voice.json");
-  const json = readJson(path);
+  const path = folderFile(folder, "voice.json");
+  const json = readJsonFile(path, "voice config", "--voice");
   const bad = (field: string, why: string): never => {
     throw new RiffError(`${path}: ${field} ${why}`);
   };
@@ -75,8 +73,7 @@ export function loadArMelConfig(folder: string): ArMelConfig {
   };
   const file = (which: "encoder" | "decoder"): string => {
     const entry = isRecord(io[which]) ? (io[which] as Record<string, unknown>) : bad(`io.${which}`, "is missing");
-    const name = typeof entry.file === "string" ? entry.file : `${which}.onnx`;
-    return join(folder, name);
+    return resolveInside(folder, entry.file ?? `${which}.onnx`, { file: path, key: `io.${which}.file` });
   };
   const mapJson = record(json.phoneme_id_map, "phoneme_id_map", bad);
   const phonemeIdMap: Record<string, number[]> = {};
@@ -94,7 +91,10 @@ export function loadArMelConfig(folder: string): ArMelConfig {
   const vocoderConfig = parseVocoder(vocoder, int, num, bad);
   const nFft = int(audio, "n_fft", "audio");
   const nMels = int(audio, "n_mels", "audio");
-  const filtersFile = join(folder, typeof audio.mel_filters_file === "string" ? audio.mel_filters_file : "mel_filters.json");
+  // Every file name first, so a hostile one is refused before anything is read.
+  const encoderFile = file("encoder");
+  const decoderFile = file("decoder");
+  const filtersFile = resolveInside(folder, audio.mel_filters_file ?? "mel_filters.json", { file: path, key: "audio.mel_filters_file" });
   const encodingDim = int(decoder, "encoding_dim", "decoder");
   const conditionDim = int(decoder, "condition_dim", "decoder");
   if (conditionDim !== encodingDim + 2) bad("decoder.condition_dim", `must be encoding_dim + 2 (${encodingDim + 2})`);
@@ -113,8 +113,8 @@ export function loadArMelConfig(folder: string): ArMelConfig {
     language: typeof source.language === "string" ? source.language : "en-us",
     noiseScale: num(inference, "noise_scale", "inference", 0),
     lengthScale: num(inference, "length_scale", "inference", 1),
-    encoderFile: file("encoder"),
-    decoderFile: file("decoder"),
+    encoderFile,
+    decoderFile,
     stateShape: stateShape as number[],
     encodingDim,
     conditionDim,
@@ -153,7 +153,7 @@ function parseVocoder(vocoder: Record<string, unknown>, int: IntField, num: NumF
 
 /** mel_filters.json: {"shape": [n_mels, n_fft/2+1], "data": [row-major floats]}. */
 function loadFilterbank(path: string, nMels: number, nFreqs: number): MelFilterbank {
-  const json = readJson(path);
+  const json = readJsonFile(path, "mel filters", "--voice");
   if (!isRecord(json) || !Array.isArray(json.shape) || !Array.isArray(json.data)) {
     throw new RiffError(`${path}: expected {"shape": [n_mels, n_freqs], "data": [...]}`);
   }
@@ -166,15 +166,6 @@ function loadFilterbank(path: string, nMels: number, nFreqs: number): MelFilterb
     throw new RiffError(`${path}: data must hold ${nMels * nFreqs} finite numbers`);
   }
   return { nMels, nFreqs, weights: Float32Array.from(data as number[]) };
-}
-
-function readJson(path: string): unknown {
-  if (!existsSync(path)) throw new RiffError(`voice file not found: ${path}`, "--voice");
-  try {
-    return JSON.parse(readFileSync(path, "utf8"));
-  } catch (error) {
-    throw new RiffError(`${path} is not valid JSON: ${error instanceof Error ? error.message : String(error)}`);
-  }
 }
 
 function record(value: unknown, field: string, bad: (field: string, why: string) => never): Record<string, unknown> {

@@ -1,6 +1,6 @@
-import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
-import { basename, join } from "node:path";
-import { RiffError } from "@riff/core";
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { basename } from "node:path";
+import { RiffError, folderFile, readJsonFile } from "@riff/core";
 import { BOS, EOS, PAD, type PhonemeIdMap } from "../text/phoneme-ids.js";
 
 /** What riff reads from a Piper voice's .onnx.json. */
@@ -28,6 +28,7 @@ export interface PiperFiles {
 export function resolvePiperFiles(path: string): PiperFiles {
   if (!existsSync(path)) throw new RiffError(`voice not found: ${path}`, "--voice");
   let model = path;
+  let config = `${path}.json`;
   if (statSync(path).isDirectory()) {
     const onnx = readdirSync(path).filter((f) => f.endsWith(".onnx"));
     const chosen = onnx.includes("voice.onnx") ? "voice.onnx" : onnx.length === 1 ? onnx[0] : undefined;
@@ -39,11 +40,11 @@ export function resolvePiperFiles(path: string): PiperFiles {
         "--voice",
       );
     }
-    model = join(path, chosen);
+    model = folderFile(path, chosen);
+    config = folderFile(path, `${chosen}.json`);
   } else if (!path.endsWith(".onnx")) {
     throw new RiffError(`--voice must be a folder or a .onnx file, got ${path}`, "--voice");
   }
-  const config = `${model}.json`;
   if (!existsSync(config)) {
     throw new RiffError(
       `voice config not found: ${config} (a Piper voice needs ${basename(config)} next to ${basename(model)})`,
@@ -54,13 +55,7 @@ export function resolvePiperFiles(path: string): PiperFiles {
 }
 
 export function loadPiperConfig(path: string): PiperConfig {
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(path, "utf8"));
-  } catch (error) {
-    throw new RiffError(`${path} is not valid JSON: ${error instanceof Error ? error.message : String(error)}`);
-  }
-  return parsePiperConfig(json, path);
+  return parsePiperConfig(readJsonFile(path, "voice config", "--voice"), path);
 }
 
 /** Checks and reads a parsed .onnx.json; every problem is a RiffError naming the file and field. */

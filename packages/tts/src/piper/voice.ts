@@ -51,6 +51,12 @@ export class PiperVoice implements Voice {
       requiredOutputs: ["output"],
       ...(options.threads !== undefined ? { threads: options.threads } : {}),
     });
+    try {
+      checkAgainstGraph(config, session, files);
+    } catch (error) {
+      await session.dispose();
+      throw error;
+    }
     return new PiperVoice(files.model, config, session);
   }
 
@@ -84,7 +90,16 @@ export class PiperVoice implements Voice {
       scales: float32(Float32Array.from([noiseScale, lengthScale / speed, noiseW]), [3]),
       ...(numSpeakers > 1 ? { sid: int64([options.speaker ?? 0], [1]) } : {}),
     };
-    const result = await this.session.run(feeds, ["output"]);
+    let result: Awaited<ReturnType<OnnxSession["run"]>>;
+    try {
+      result = await this.session.run(feeds, ["output"]);
+    } catch (error) {
+      // The phoneme embedding's size is not part of the graph's I/O: an id past it is found here.
+      if (/out of (data )?bounds|indices/i.test(error instanceof Error ? error.message : "")) {
+        throw new RiffError(`${this.path}.json: phoneme_id_map holds ids the voice model has no embedding for (up to ${Math.max(...ids)})`, "--voice");
+      }
+      throw error;
+    }
     const output = result.output;
     if (output === undefined) throw new RiffError(`${this.path} returned no "output"`);
     return Float32Array.from(floatData(output));
@@ -92,5 +107,16 @@ export class PiperVoice implements Voice {
 
   async dispose(): Promise<void> {
     await this.session.dispose();
+  }
+}
+
+/** The config's speaker count against the graph's sid input (the model decides which it feeds). */
+function checkAgainstGraph(config: PiperConfig, session: OnnxSession, files: { model: string; config: string }): void {
+  if (config.numSpeakers === 1 && session.hasInput("sid")) {
+    throw new RiffError(`${files.config}: num_speakers is 1 but ${files.model} takes a speaker id (sid): a multi-speaker voice`, "--voice");
+  }
+  const input = session.input("input");
+  if (input !== undefined && input.type !== "int64") {
+    throw new RiffError(`${files.model}: input "input" is ${input.type}; a Piper voice takes int64 phoneme ids`, "--voice");
   }
 }
