@@ -22,7 +22,7 @@ function reader(schema: JsonSchema): { takesValue: boolean; repeats: boolean; pa
   return { takesValue: true, repeats, parse: numeric ? number : (value) => value };
 }
 
-/** The commander attribute a flag's value lands in (--max-tokens → maxTokens). */
+/** The commander attribute a flag's value lands in (--max-tokens → maxTokens; never negated, see addFlags). */
 function attribute(flag: string): string {
   return flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 }
@@ -38,6 +38,8 @@ export function addFlags<T extends OptionTable>(command: Command, schema: Option
     const facts = [read.takesValue ? schema.allowed(key) : "", spec.default === undefined ? "" : `default: ${spec.default}`, read.repeats || custom ? "repeatable" : ""];
     const said = facts.filter((fact) => fact !== "").join("; ");
     const option = new Option(`--${spec.flag}${value}`, said === "" ? spec.doc : `${spec.doc} (${said})`);
+    // A flag spelled "--no-…" that takes a value is a plain option, not commander's negation.
+    if (read.takesValue) option.negate = false;
     if (custom !== undefined) option.argParser((v: string, previous: unknown) => custom(v, previous));
     else if (read.repeats) option.argParser((v: string, previous: unknown) => [...(Array.isArray(previous) ? previous : []), read.parse(v)]);
     else if (read.takesValue) option.argParser((v: string) => read.parse(v));

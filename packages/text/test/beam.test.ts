@@ -203,7 +203,8 @@ test("stories260K: beam search with num_beams = vocabulary finds the exhaustive 
         }
       }
       const options = { numBeams: V, lengthPenalty, earlyStopping: "never" as const, maxNewTokens: 2, eosTokenIds: eos };
-      const resolved = resolveOptions(options, {}, { promptLength: 5, contextLength: 512, eosTokenIds: eos, streaming: false, batch: 1 });
+      // num_beams = V is past the public bound (MAX_NUM_BEAMS): resolve with 2 beams, then widen the search.
+      const resolved = { ...resolveOptions({ ...options, numBeams: 2 }, {}, { promptLength: 5, contextLength: 512, eosTokenIds: eos, streaming: false, batch: 1 }), numBeams: V };
       const model = new BeamSearchModel(decoder, resolved, 0, [prompt]);
       const state = model.initialState();
       await runToEnd(model, state, { rng: new Rng(0), maxSteps: 2 });
