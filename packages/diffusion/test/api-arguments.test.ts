@@ -1,19 +1,14 @@
 // The pipeline's public API refuses wrong arguments with a RiffError naming them, and dispose()
 // during a run rejects it with a RiffError saying so (never an onnxruntime error or an unhandled rejection).
-import { test, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { RiffError } from "@riff/core";
 import { DiffusionPipeline, type GenerateOptions } from "@riff/diffusion";
+import { failOnUnhandledRejections } from "../../../test/support/unhandled.js";
 
 const dir = fileURLToPath(new URL("../../../models/shapes-diffusion", import.meta.url));
-const unhandled: unknown[] = [];
-const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
-process.on("unhandledRejection", onUnhandled);
-after(() => {
-  process.removeListener("unhandledRejection", onUnhandled);
-  assert.deepEqual(unhandled, [], "no unhandled rejection");
-});
+failOnUnhandledRejections();
 
 const disposedError = (error: unknown): boolean => error instanceof RiffError && /was disposed/.test(error.message);
 

@@ -1,19 +1,14 @@
 // The text model's public API refuses wrong arguments with a RiffError naming them, and dispose()
 // during a run ends it with stopReason "aborted" (never an onnxruntime error or an unhandled rejection).
-import { test, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { RiffError } from "@riff/core";
 import { loadTextModel, type Prompt } from "@riff/text";
+import { failOnUnhandledRejections } from "../../../test/support/unhandled.js";
 
 const dir = fileURLToPath(new URL("../../../models/kjv-llama", import.meta.url));
-const unhandled: unknown[] = [];
-const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
-process.on("unhandledRejection", onUnhandled);
-after(() => {
-  process.removeListener("unhandledRejection", onUnhandled);
-  assert.deepEqual(unhandled, [], "no unhandled rejection");
-});
+failOnUnhandledRejections();
 
 const namesPrompt = (pattern: RegExp) => (error: unknown) => error instanceof RiffError && error.option === "prompt" && pattern.test(error.message);
 const long = { maxNewTokens: 200, temperature: 0.8, promptLookupNumTokens: 0 };

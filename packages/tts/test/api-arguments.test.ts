@@ -1,6 +1,6 @@
 // speak() and speakToFile() refuse wrong arguments with a RiffError naming them, and disposing the
 // voice during speakToFile() rejects with a RiffError, leaving neither the WAV nor a temp file.
-import { test, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -8,15 +8,10 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { RiffError } from "@riff/core";
 import { loadVoice, speak, speakToFile, type SpeakOptions } from "@riff/tts";
+import { failOnUnhandledRejections } from "../../../test/support/unhandled.js";
 
 const voiceDir = fileURLToPath(new URL("../../../models/slt-voice", import.meta.url));
-const unhandled: unknown[] = [];
-const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
-process.on("unhandledRejection", onUnhandled);
-after(() => {
-  process.removeListener("unhandledRejection", onUnhandled);
-  assert.deepEqual(unhandled, [], "no unhandled rejection");
-});
+failOnUnhandledRejections();
 
 const names = (option: string, pattern: RegExp) => (error: unknown) => error instanceof RiffError && error.option === option && pattern.test(error.message);
 
