@@ -21,7 +21,7 @@ import { TextTokenizer } from "./tokenizer.js";
 export interface LoadTextModelOptions {
   /** Which weights: fp32 (onnx/model.onnx, default), fp16, q8 (model_quantized.onnx), … */
   readonly dtype?: TextDtype | undefined;
-  /** onnxruntime intra-op threads (default: its own choice). */
+  /** onnxruntime intra-op threads (default: the available cores, see @riff/onnx defaultThreads). */
   readonly threads?: number | undefined;
   readonly executionProvider?: ExecutionProvider | undefined;
 }

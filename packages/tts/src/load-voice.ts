@@ -6,7 +6,7 @@ import { ArMelVoice } from "./ar-mel/voice.js";
 import type { Voice } from "./voice.js";
 
 export interface LoadVoiceOptions {
-  /** onnxruntime intra-op threads (default: its own choice). */
+  /** onnxruntime intra-op threads (default: 1 for riff's mel voices, whose per-frame steps are too small to share; the available cores for Piper voices). */
   readonly threads?: number;
 }
 
