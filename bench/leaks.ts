@@ -7,13 +7,16 @@
  * generation settle there) with the one at its end. Goal: under 10% growth after warm-up.
  *
  * Every reading follows two full garbage collections, so garbage not yet collected is not counted
- * as a leak; heap and external figures beside the RSS tell JavaScript memory from native memory.
- * A time series of RSS readings per phase shows whether growth levels off or keeps rising.
+ * as a leak; heap and external figures beside the RSS tell JavaScript memory from native memory,
+ * and the size of V8's young generation shows when V8 grew it (it doubles, up to 32 MiB on Node
+ * 20, once enough objects have survived its scavenges: a long-lived process gets there sooner or
+ * later, a leak or not). A time series of RSS readings per phase shows whether growth levels off
+ * or keeps rising.
  *
  * Environment: RIFF_BENCH_LEAKS_SCALE multiplies every count (default 1: the counts below; e.g.
  * 0.05 for a quick run).
  */
-import { setFlagsFromString } from "node:v8";
+import { getHeapSpaceStatistics, setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { fileURLToPath } from "node:url";
 import { loadTextModel } from "@riff/text";
@@ -45,6 +48,8 @@ interface Reading {
   readonly heapUsedMiB: number;
   readonly heapTotalMiB: number;
   readonly externalMiB: number;
+  /** V8's young generation (new space), reserved. */
+  readonly newSpaceMiB: number;
 }
 
 function read(): Reading {
@@ -52,7 +57,14 @@ function read(): Reading {
   gc();
   const m = process.memoryUsage();
   const mib = (bytes: number): number => round(bytes / 2 ** 20, 4);
-  return { rssMiB: mib(m.rss), heapUsedMiB: mib(m.heapUsed), heapTotalMiB: mib(m.heapTotal), externalMiB: mib(m.external) };
+  const newSpace = getHeapSpaceStatistics().find((space) => space.space_name === "new_space")?.space_size ?? Number.NaN;
+  return {
+    rssMiB: mib(m.rss),
+    heapUsedMiB: mib(m.heapUsed),
+    heapTotalMiB: mib(m.heapTotal),
+    externalMiB: mib(m.external),
+    newSpaceMiB: mib(newSpace),
+  };
 }
 
 function scaled(count: number): number {
@@ -70,12 +82,17 @@ async function phase(name: string, count: number, once: (i: number) => Promise<v
   for (let i = 0; i < warmUp; i++) await once(i);
   const afterWarmUp = read();
   const series: number[] = [afterWarmUp.rssMiB];
+  const newSpaceSeries: number[] = [afterWarmUp.newSpaceMiB];
+  const sample = (reading: Reading): Reading => {
+    series.push(reading.rssMiB);
+    newSpaceSeries.push(reading.newSpaceMiB);
+    return reading;
+  };
   for (let i = warmUp; i < count; i++) {
     await once(i);
-    if ((i + 1 - warmUp) % every === 0 && i + 1 < count) series.push(read().rssMiB);
+    if ((i + 1 - warmUp) % every === 0 && i + 1 < count) sample(read());
   }
-  const end = read();
-  series.push(end.rssMiB);
+  const end = sample(read());
   const growth = round(end.rssMiB / afterWarmUp.rssMiB - 1, 3);
   console.error(`[bench] leaks: ${name} ×${count}: RSS ${afterWarmUp.rssMiB} → ${end.rssMiB} MiB (${(growth * 100).toFixed(1)}%)`);
   return {
@@ -85,7 +102,10 @@ async function phase(name: string, count: number, once: (i: number) => Promise<v
     rssGrowth: goal(growth, "≤", GOAL_GROWTH),
     afterWarmUp,
     end,
+    // RSS less V8's heap: onnxruntime, the allocator, buffers outside the heap.
+    outsideHeapGrowth: round((end.rssMiB - end.heapTotalMiB) / (afterWarmUp.rssMiB - afterWarmUp.heapTotalMiB) - 1, 3),
     rssMiBSeries: series,
+    newSpaceMiBSeries: newSpaceSeries,
   };
 }
 
