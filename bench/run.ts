@@ -9,6 +9,7 @@
  * as a name-keeping wrapper around every closure, that users never run.
  */
 import { diffusionAdherenceSection, diffusionSection } from "./diffusion.js";
+import { leaksSection } from "./leaks.js";
 import { speechSection } from "./speech.js";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -19,7 +20,7 @@ import { isGoal, round, type BenchSection } from "./section.js";
 import { textSection } from "./text.js";
 
 /** Every section, in the order they run. Add new ones here. */
-const SECTIONS: readonly BenchSection[] = [textSection, diffusionSection, speechSection, diffusionAdherenceSection];
+const SECTIONS: readonly BenchSection[] = [textSection, diffusionSection, speechSection, diffusionAdherenceSection, leaksSection];
 
 interface SectionEntry {
   readonly date: string;

@@ -3,9 +3,7 @@
  * modality's load schema, the CLI's flags and the server.
  */
 import { z } from "zod";
-
-/** The most onnxruntime intra-op threads riff asks for: more only adds contention, and each costs a stack. */
-export const MAX_THREADS = 256;
+import { MAX_THREADS } from "./threads.js";
 
 export const SESSION_LOAD_OPTIONS = {
   threads: {

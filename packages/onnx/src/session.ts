@@ -1,6 +1,8 @@
 import { existsSync, openSync, readSync, closeSync, statSync } from "node:fs";
 import * as ort from "onnxruntime-node";
 import { RiffError } from "@riff/core";
+import { prepareOnnxruntime } from "./runtime-env.js";
+import { resolveThreads } from "./threads.js";
 
 /** Element types riff feeds and reads. */
 export type DataType = "float32" | "float16" | "int64" | "int32" | "bool" | "uint8" | "int8" | "float64" | "string";
@@ -17,7 +19,7 @@ export type ExecutionProvider = "cpu" | "cuda";
 export interface SessionOptions {
   /** Where to run. "cuda" needs an onnxruntime-node build with CUDA; otherwise a clear error. */
   readonly executionProvider?: ExecutionProvider;
-  /** Intra-op threads; default: onnxruntime's choice (all cores). */
+  /** Intra-op threads, 1 to {@link MAX_THREADS}; default: the cores available to this process ({@link defaultThreads}). */
   readonly threads?: number;
   /** Names the model must have; a missing one is an error that names it. */
   readonly requiredInputs?: readonly string[];
@@ -56,6 +58,7 @@ export class OnnxSession {
   static async load(path: string, options: SessionOptions = {}): Promise<OnnxSession> {
     const role = options.role ?? "model";
     checkOnnxFile(path, role);
+    const threads = resolveThreads(options.threads);
     const executionProviders = [options.executionProvider ?? "cpu"];
     if (executionProviders[0] === "cuda" && !cudaAvailable()) {
       throw new RiffError(
@@ -66,8 +69,10 @@ export class OnnxSession {
     const sessionOptions: ort.InferenceSession.SessionOptions = {
       executionProviders,
       graphOptimizationLevel: "all",
-      ...(options.threads !== undefined ? { intraOpNumThreads: options.threads, interOpNumThreads: 1 } : {}),
+      intraOpNumThreads: threads,
+      interOpNumThreads: 1,
     };
+    prepareOnnxruntime();
     let session: ort.InferenceSession;
     try {
       session = await ort.InferenceSession.create(path, sessionOptions);

@@ -1,8 +1,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { RiffError } from "@riff/core";
-import { OnnxSession, float16, float32, int64, floatData, dimsOf } from "@riff/onnx";
+import { MAX_THREADS, OnnxSession, defaultThreads, float16, float32, int64, floatData, dimsOf } from "@riff/onnx";
 
 const fixture = (name: string): string => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
 
@@ -69,6 +71,39 @@ test("thread count is passed through", async () => {
   const out = await session.run({ x: float32(new Float32Array(3), [1, 3]), ids: int64([1], [1]) });
   assert.deepEqual(Array.from(floatData(out.y!)), [1, 2, 3]);
   await session.dispose();
+});
+
+test("threads default to the available cores; absurd counts are refused by name", async () => {
+  assert.equal(MAX_THREADS, 256);
+  assert.equal(defaultThreads(), Math.min(MAX_THREADS, availableParallelism()));
+  for (const threads of [0, -1, 1.5, MAX_THREADS + 1, 100_000, Number.NaN]) {
+    await assert.rejects(OnnxSession.load(fixture("affine.onnx"), { threads }), (e: unknown) => {
+      assert.ok(e instanceof RiffError, String(e));
+      assert.equal(e.option, "threads");
+      assert.match(e.message, /threads must be an integer in \[1, 256\]/);
+      return true;
+    });
+  }
+  const session = await OnnxSession.load(fixture("affine.onnx"), { threads: MAX_THREADS });
+  await session.dispose();
+});
+
+test("a program with a 100 KB command-line argument can load a session", () => {
+  // onnxruntime's telemetry once ran a recursive regex over /proc/self/cmdline while creating
+  // its environment, and a long argument overflowed the main thread's 8 MiB stack (SIGSEGV).
+  const program = `import { OnnxSession } from "@riff/onnx";
+const session = await OnnxSession.load(process.argv[1]);
+await session.dispose();
+console.log("loaded");`;
+  const node = [process.execPath, "--conditions=riff-source", "--import", "tsx", "--input-type=module", "-e", program];
+  const result = spawnSync("/bin/sh", ["-c", 'ulimit -s 8192 && exec "$0" "$@"', ...node, fixture("affine.onnx"), "a".repeat(100_000)], {
+    cwd: fileURLToPath(new URL("../../..", import.meta.url)),
+    encoding: "utf8",
+    timeout: 60_000,
+  });
+  assert.equal(result.signal, null, `killed by ${String(result.signal)}`);
+  assert.equal(result.status, 0, result.stderr);
+  assert.equal(result.stdout.trim(), "loaded");
 });
 
 test("stats count the runs and the time spent inside them", async () => {

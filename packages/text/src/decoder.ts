@@ -5,7 +5,7 @@ import type { ModelConfig } from "./model-folder.js";
 import { StepFeeds } from "./step-feeds.js";
 
 export interface DecoderOptions {
-  /** Intra-op threads for onnxruntime (default: its own choice). */
+  /** Intra-op threads for onnxruntime (default: the available cores, see @riff/onnx defaultThreads). */
   readonly threads?: number | undefined;
   readonly executionProvider?: ExecutionProvider | undefined;
 }

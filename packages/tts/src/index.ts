@@ -47,6 +47,6 @@ export { GriffinLimVocoder, StreamingMelVocoder, type GriffinLimVocoderConfig, t
 export { streamMelAudio, type MelAudioStreamOptions } from "./ar-mel/stream.js";
 export { MelInverse } from "./dsp/mel-inverse.js";
 export { PhaseGradientIntegrator } from "./dsp/pghi.js";
-export { StreamingGriffinLim, type StreamingGriffinLimOptions } from "./dsp/streaming-griffin-lim.js";
+export { GriffinLimWorkspace, StreamingGriffinLim, type StreamingGriffinLimOptions } from "./dsp/streaming-griffin-lim.js";
 export { spectralConvergence } from "./dsp/quality.js";
 export { SPEECH_OPTIONS, MAX_SPEECH_CHARS, speechOptionsSchema, speechToFileOptionsSchema, voiceLoadOptionsSchema, type SpeakOptionsInput } from "./speech-options.js";

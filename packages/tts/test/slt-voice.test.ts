@@ -133,3 +133,12 @@ test("a voice.json in the first format (plain Griffin–Lim) still loads and spe
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("dispose releases the voice's sessions: synthesis is refused after it, and a second dispose is harmless", { skip }, async () => {
+  const disposable = await ArMelVoice.load(folder);
+  const { ids } = await disposable.encode("Hello.");
+  assert.ok((await disposable.synthesize(ids, { rng: new Rng(1) })).length > 0);
+  await disposable.dispose();
+  await assert.rejects(disposable.synthesize(ids, { rng: new Rng(1) }), /the session was disposed/);
+  await disposable.dispose();
+});

@@ -2,6 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Rng, concatFloat32, runSteps } from "@riff/core";
 import {
+  GriffinLimWorkspace,
   RealFft,
   Stft,
   MelInverse,
@@ -158,6 +159,42 @@ test("streaming: the same samples however the frames arrive, and the same as the
   for (let t = 0; t < frames; t++) pieces.push(s.push(logMel.slice(t * 80, (t + 1) * 80)));
   assert.deepEqual(concatFloat32(pieces), oneShot);
   assert.equal(s.totalSamples, oneShot.length);
+});
+
+test("a vocoder lends its working planes from one stream to the next: the samples are a fresh vocoder's, streams at once included", () => {
+  const fb = slaneyMelFilterbank({ sampleRate: SR, nFft: N_FFT, nMels: 80, fmin: 0, fmax: 8000 });
+  const config = { filterbank: fb, nFft: N_FFT, hop: HOP, iterations: 2, momentum: 0.99, blockFrames: 8, lookaheadFrames: 2, toleranceDb: 100 };
+  const sentence = (seconds: number): { logMel: Float32Array; frames: number } => {
+    const { mag, frames } = frameMagnitudes(speechLike(seconds));
+    return { logMel: applyFilterbank(fb, mag, frames).map((v) => Math.log(Math.max(v, 1e-5))), frames };
+  };
+  const long = sentence(0.9);
+  const short = sentence(0.3);
+  const fresh = (s: { logMel: Float32Array; frames: number }): Float32Array => new StreamingMelVocoder(config).vocode(s.logMel, s.frames);
+  const reused = new StreamingMelVocoder(config);
+  // The short sentence after the long one finds planes full of the long one's frames.
+  assert.deepEqual(reused.vocode(long.logMel, long.frames), fresh(long));
+  assert.deepEqual(reused.vocode(short.logMel, short.frames), fresh(short));
+  // Two streams at once get a plane set each, and give what they give alone.
+  const a = reused.start(long.frames);
+  const b = reused.start(short.frames);
+  const piecesA: Float32Array[] = [];
+  const piecesB: Float32Array[] = [];
+  for (let t = 0; t < long.frames; t++) {
+    piecesA.push(a.push(long.logMel, t * 80));
+    if (t < short.frames) piecesB.push(b.push(short.logMel, t * 80));
+  }
+  assert.deepEqual(concatFloat32(piecesA), fresh(long));
+  assert.deepEqual(concatFloat32(piecesB), fresh(short));
+});
+
+test("a stream refuses a workspace made for other options", () => {
+  const options = { nFft: N_FFT, hop: HOP, momentum: 0.99, iterations: 2, blockFrames: 8, lookahead: 2 };
+  const small = new GriffinLimWorkspace({ ...options, blockFrames: 4 });
+  assert.throws(() => new StreamingGriffinLim(100, options, small), /workspace holds 8 rows of 513 bins; this stream needs 12 of 513/);
+  assert.throws(() => new StreamingGriffinLim(100, options, new GriffinLimWorkspace({ ...options, nFft: 512, hop: 128 })), RangeError);
+  // A short stream needs fewer rows than the workspace has.
+  assert.equal(new StreamingGriffinLim(5, options, small).push(new Float64Array(513)).length, 0);
 });
 
 test("the first audio leaves before the decoder makes the sentence's last frame", async () => {

@@ -3,7 +3,7 @@ import { Stft } from "../dsp/stft.js";
 import { pseudoInverse, melToLinear, type MelFilterbank } from "../dsp/mel.js";
 import { griffinLim } from "../dsp/griffin-lim.js";
 import { MelInverse } from "../dsp/mel-inverse.js";
-import { StreamingGriffinLim } from "../dsp/streaming-griffin-lim.js";
+import { GriffinLimWorkspace, StreamingGriffinLim } from "../dsp/streaming-griffin-lim.js";
 
 export interface GriffinLimVocoderConfig {
   readonly filterbank: MelFilterbank;
@@ -83,6 +83,8 @@ export class StreamingMelVocoder {
   readonly config: StreamingMelVocoderConfig;
   private readonly inverse: MelInverse;
   private readonly magnitudes: Float64Array;
+  /** Working planes of finished streams, lent to the next (one per stream running at once). */
+  private readonly spareWorkspaces: GriffinLimWorkspace[] = [];
 
   constructor(config: StreamingMelVocoderConfig) {
     if (config.filterbank.nFreqs !== config.nFft / 2 + 1) {
@@ -97,14 +99,20 @@ export class StreamingMelVocoder {
   /** A stream for a sentence of `frames` frames. */
   start(frames: number): MelVocoderStream {
     const { nFft, hop, iterations, momentum, blockFrames, lookaheadFrames, toleranceDb } = this.config;
-    const phases = new StreamingGriffinLim(frames, { nFft, hop, iterations, momentum, blockFrames, lookahead: lookaheadFrames, toleranceDb });
+    const options = { nFft, hop, iterations, momentum, blockFrames, lookahead: lookaheadFrames, toleranceDb };
+    // A workspace from a finished stream, or a new one; it comes back when this stream has all its frames.
+    const workspace = this.spareWorkspaces.pop() ?? new GriffinLimWorkspace(options);
+    const phases = new StreamingGriffinLim(frames, options, workspace);
+    const spare = this.spareWorkspaces;
     const inverse = this.inverse;
     const magnitudes = this.magnitudes;
     return {
       totalSamples: phases.totalSamples,
       push(logMel: ArrayLike<number>, offset = 0): Float32Array {
         inverse.fromLogMel(logMel, offset, magnitudes, 0);
-        return phases.push(magnitudes);
+        const samples = phases.push(magnitudes);
+        if (phases.framesReceived === phases.totalFrames) spare.push(workspace);
+        return samples;
       },
     };
   }

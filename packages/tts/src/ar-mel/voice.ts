@@ -188,8 +188,12 @@ export class ArMelVoice implements Voice {
     return concatFloat32(pieces);
   }
 
+  /** Releases both sessions, the decoder's even when the encoder's release fails. */
   async dispose(): Promise<void> {
-    await this.encoder.dispose();
-    await this.decoder.dispose();
+    try {
+      await this.encoder.dispose();
+    } finally {
+      await this.decoder.dispose();
+    }
   }
 }
