@@ -112,7 +112,7 @@ test("library: values are named by their library keys, with the allowed range", 
   refuses(() => textOptionsSchema.parse({ stop: new Array(17).fill("x") }, "library"), "stop", /at most 16/);
   refuses(() => textOptionsSchema.parse({ logitBias: { "-1": 5 } }, "library"), "logitBias", /token ids/);
   refuses(() => checkGenerateOptions({ width: 8192 }), "width", /^width must be an integer in \[1, 4096\]/);
-  refuses(() => checkGenerateOptions({ prompt: "x".repeat(10_001) }), "prompt", /at most 10000 characters/);
+  refuses(() => checkGenerateOptions({ prompt: "x".repeat(200_001) }), "prompt", /at most 200000 characters/);
   refuses(() => speechOptionsSchema.parse({ speed: Number.NaN }, "library"), "speed", /^speed must be a number in \[0\.1, 10\], got NaN/);
   refuses(() => speechOptionsSchema.parse({ voice: {} }, "library"), "voice", /a loaded voice/);
 });

@@ -15,8 +15,8 @@ export const MAX_SIDE = 4096;
 export const MAX_PIXELS = 4096 * 4096;
 /** The most denoising steps (diffusers' training schedules have 1000 timesteps). */
 export const MAX_STEPS = 1000;
-/** The longest prompt, in characters (CLIP reads 77 tokens; the rest is truncated with a warning). */
-export const MAX_PROMPT_CHARS = 10_000;
+/** The longest prompt or negative prompt, in characters (CLIP reads 77 tokens; the rest is truncated with a warning). */
+export const MAX_PROMPT_CHARS = 200_000;
 
 
 const isInitImage = (value: unknown): value is string | Buffer | RasterImage =>
