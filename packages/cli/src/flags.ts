@@ -4,7 +4,6 @@
  * validated by the same schema the library uses, so errors read "--top-p must be …".
  */
 import { Option, type Command } from "commander";
-import { RiffError } from "@riff/core";
 import type { JsonSchema, OptionOutput, OptionSchema, OptionTable } from "@riff/core";
 
 /** How a flag's string becomes a value: numbers stay strings when they do not parse, so the schema names the flag. */
@@ -64,11 +63,3 @@ export function readFlags<T extends OptionTable>(
   return out as OptionOutput<T>;
 }
 
-/**
- * A library error about an argument the CLI takes as a flag of its own (the model folder is
- * loadTextModel's `dir`, the CLI's `--model`): "--model: model folder not found: …".
- */
-export function asFlag(error: unknown, option: string, flag: string): unknown {
-  if (!(error instanceof RiffError) || error.option !== option || error.template !== undefined) return error;
-  return new RiffError(`${flag}: ${error.message}`, flag);
-}

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { RiffError } from "@riff/core";
+import { inCliWords } from "./arguments.js";
 import { registerText } from "./commands/text.js";
 import { registerImage } from "./commands/image.js";
 import { registerSpeak } from "./commands/speak.js";
@@ -43,7 +44,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
       return error.exitCode === 0 ? 0 : 2;
     }
     if (error instanceof RiffError) {
-      process.stderr.write(`riff: ${error.message}\n`);
+      process.stderr.write(`riff: ${inCliWords(error).message}\n`);
       return 2;
     }
     process.stderr.write(`riff: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);

@@ -94,7 +94,7 @@ function commitSync(temp: string, target: string): void {
 export interface AtomicWriteOptions {
   /** fsync the file before the rename, so it survives a power cut (default false). */
   readonly fsync?: boolean;
-  /** The option named in errors (default "--out"). */
+  /** The option named in errors (default "out"; the CLI names it --out). */
   readonly option?: string;
 }
 
@@ -103,7 +103,7 @@ export interface AtomicWriteOptions {
  * renames leaves every target as it was, and no temp file behind. Errors are RiffErrors naming the file.
  */
 export function writeFilesAtomically(files: readonly { path: string; data: Uint8Array | string }[], options: AtomicWriteOptions = {}): void {
-  const option = options.option ?? "--out";
+  const option = options.option ?? "out";
   const temps: string[] = [];
   let current = "";
   try {
@@ -164,7 +164,7 @@ export class AtomicFile {
   }
 
   static async open(path: string, options: { option?: string } = {}): Promise<AtomicFile> {
-    const option = options.option ?? "--out";
+    const option = options.option ?? "out";
     const target = resolve(path);
     for (let attempt = 0; ; attempt++) {
       const temp = tempPathFor(target);

@@ -73,7 +73,7 @@ test(
           { path: join(dir, "a.png"), data: "new" },
           { path: join(dir, "missing", "b.png"), data: "B" },
         ]),
-      (error: unknown) => error instanceof RiffError && error.option === "--out" && /missing\/b\.png: no such folder/.test(error.message),
+      (error: unknown) => error instanceof RiffError && error.option === "out" && /missing\/b\.png: no such folder/.test(error.message),
     );
     assert.equal(readFileSync(join(dir, "a.png"), "utf8"), "old");
     assert.deepEqual(readdirSync(dir), ["a.png"]);

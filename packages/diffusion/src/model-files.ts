@@ -28,7 +28,7 @@ export interface ModelFiles {
 
 /** A JSON object from the model folder; garbage is a RiffError naming the file, never quoting it. */
 export function readJson(path: string, what: string): JsonObject {
-  return readJsonObject(path, what, "--model");
+  return readJsonObject(path, what, "model");
 }
 
 function optionalJson(path: string, what: string): JsonObject {
@@ -42,7 +42,7 @@ function component(dir: string, name: string): { path: string; config: JsonObjec
 }
 
 /** Inspects a model folder; RiffErrors (naming --model) for anything missing. Reads no ONNX. */
-export function inspectModel(dirInput: string, option = "--model"): ModelFiles {
+export function inspectModel(dirInput: string, option = "model"): ModelFiles {
   const dir = resolve(dirInput);
   if (!existsSync(dir)) throw new RiffError(`${option}: no such folder: ${dirInput}`, option);
   if (!statSync(dir).isDirectory()) throw new RiffError(`${option}: not a folder: ${dirInput}`, option);

@@ -85,7 +85,7 @@ export class DiffusionPipeline {
     private readonly vaeEncoder: VaeEncoder | undefined,
   ) {}
 
-  /** Loads a model folder. RiffErrors name `--model` for folder problems. */
+  /** Loads a model folder. RiffErrors name `model` for folder problems. */
   static async load(dir: string, given: LoadOptions = {}): Promise<DiffusionPipeline> {
     if (typeof dir !== "string" || dir === "") throw new RiffError("DiffusionPipeline.load needs the model folder's path", "dir");
     const options = imageLoadOptionsSchema.parse(given, "library");
@@ -102,7 +102,7 @@ export class DiffusionPipeline {
         tokenizer = loadPromptTokenizer(files.tokenizerDir, textEncoder.length);
         if (!unet.conditioned) throw new RiffError(`${files.unet.path}: the model has a text encoder but the unet takes no encoder_hidden_states`);
       } else if (unet.conditioned) {
-        throw new RiffError(`${files.dir}: the unet needs encoder_hidden_states but the folder has no text_encoder/`, "--model");
+        throw new RiffError(`${files.dir}: the unet needs encoder_hidden_states but the folder has no text_encoder/`, "model");
       }
       let vaeDecoder: VaeDecoder | undefined;
       let vaeEncoder: VaeEncoder | undefined;

@@ -28,7 +28,7 @@ export function readParameters(png: Buffer): string | undefined {
 export async function loadImage(
   input: string | Buffer | RasterImage,
   size: { width: number; height: number; channels: 1 | 3 },
-  option = "--init-image",
+  option = "initImage",
 ): Promise<RasterImage> {
   try {
     const source =

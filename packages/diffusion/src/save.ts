@@ -7,7 +7,7 @@ import { RiffError, probeWritable, writeFilesAtomically as writeAtomically } fro
  * we can create files in (probed by creating and removing a temp file: permission bits alone
  * mislead, e.g. for root or read-only mounts), and not an existing folder.
  */
-export function checkOutputPath(path: string, option = "--out"): string {
+export function checkOutputPath(path: string, option = "out"): string {
   const full = resolve(path);
   if (extname(full).toLowerCase() !== ".png") throw new RiffError(`${option} must name a .png file, got ${path}`, option);
   const dir = dirname(full);
@@ -35,8 +35,8 @@ export function outputPaths(out: string, n: number): { images: string[]; grid: s
  */
 export function writeFilesAtomically(files: readonly { path: string; data: Uint8Array }[]): void {
   try {
-    writeAtomically(files, { option: "--out" });
+    writeAtomically(files, { option: "out" });
   } catch (error) {
-    throw new RiffError(`cannot write the image: ${error instanceof Error ? error.message : String(error)}`, "--out");
+    throw new RiffError(`cannot write the image: ${error instanceof Error ? error.message : String(error)}`, "out");
   }
 }

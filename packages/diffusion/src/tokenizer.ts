@@ -114,16 +114,16 @@ function loadJsonTokenizer(dir: string): { tokenizer: Tokenizer; config: JsonObj
     checkTokenizerRegexes(spec, jsonPath);
   } else if (existsSync(vocabPath) && existsSync(mergesPath)) {
     const vocab = readJson(vocabPath, "tokenizer vocab") as Record<string, number>;
-    checkRegularFile(mergesPath, "tokenizer merges", "--model");
+    checkRegularFile(mergesPath, "tokenizer merges", "model");
     spec = clipTokenizerJson(vocab, readFileSync(mergesPath, "utf8"), config);
   } else {
-    throw new RiffError(`${dir} has neither tokenizer.json nor vocab.json + merges.txt`, "--model");
+    throw new RiffError(`${dir} has neither tokenizer.json nor vocab.json + merges.txt`, "model");
   }
   try {
     return { tokenizer: new Tokenizer(spec, config), config };
   } catch (error) {
     const why = (error instanceof Error ? error.message : String(error)).slice(0, 200);
-    throw new RiffError(`${dir}: cannot build the tokenizer: ${why}`, "--model");
+    throw new RiffError(`${dir}: cannot build the tokenizer: ${why}`, "model");
   }
 }
 

@@ -77,5 +77,5 @@ test("loadImage resizes, flattens and converts channels", async () => {
     channels: 3,
   });
   assert.deepEqual(Array.from(fromGrey.data.subarray(0, 6)), [0, 0, 0, 50, 50, 50]);
-  await assert.rejects(loadImage(Buffer.from("nope"), { width: 2, height: 2, channels: 3 }), /--init-image: cannot read/);
+  await assert.rejects(loadImage(Buffer.from("nope"), { width: 2, height: 2, channels: 3 }), /^RiffError: initImage: cannot read/);
 });

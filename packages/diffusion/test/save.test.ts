@@ -6,19 +6,19 @@ import { join } from "node:path";
 import { RiffError } from "@riff/core";
 import { checkOutputPath, outputPaths, writeFilesAtomically } from "@riff/diffusion";
 
-test("checkOutputPath refuses bad --out paths before any work", () => {
+test("checkOutputPath refuses bad output paths before any work", () => {
   const dir = mkdtempSync(join(tmpdir(), "riff-out-"));
   try {
     assert.equal(checkOutputPath(join(dir, "a.png")), join(dir, "a.png"));
     const refuses = (path: string, pattern: RegExp): void =>
-      assert.throws(() => checkOutputPath(path), (e: unknown) => e instanceof RiffError && e.option === "--out" && pattern.test(e.message));
-    refuses(join(dir, "a.jpg"), /--out must name a \.png file/);
-    refuses(join(dir, "missing", "a.png"), /--out: folder .* does not exist/);
+      assert.throws(() => checkOutputPath(path), (e: unknown) => e instanceof RiffError && e.option === "out" && pattern.test(e.message));
+    refuses(join(dir, "a.jpg"), /^out must name a \.png file/);
+    refuses(join(dir, "missing", "a.png"), /^out: folder .* does not exist/);
     writeFileSync(join(dir, "file"), "x");
     refuses(join(dir, "file", "a.png"), /does not exist/);
     mkdirSync(join(dir, "sub.png"));
     refuses(join(dir, "sub.png"), /is a folder/);
-    refuses("/proc/riff-cannot-write.png", /--out: cannot write/);
+    refuses("/proc/riff-cannot-write.png", /^out: cannot write/);
     assert.deepEqual(readdirSync(dir).sort(), ["file", "sub.png"]); // the probe left nothing behind
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -229,8 +229,8 @@ test("bad options name the option", async () => {
 test("model folders: missing parts and CPU-incompatible graphs give clear errors", async () => {
   const dir = mkdtempSync(join(tmpdir(), "riff-model-"));
   try {
-    await assert.rejects(DiffusionPipeline.load(join(dir, "nope")), /--model: no such folder/);
-    await assert.rejects(DiffusionPipeline.load(dir), (e: unknown) => e instanceof RiffError && e.option === "--model" && /no unet\/model\.onnx/.test(e.message));
+    await assert.rejects(DiffusionPipeline.load(join(dir, "nope")), /^RiffError: model: no such folder/);
+    await assert.rejects(DiffusionPipeline.load(dir), (e: unknown) => e instanceof RiffError && e.option === "model" && /no unet\/model\.onnx/.test(e.message));
     mkdirSync(join(dir, "unet"));
     mkdirSync(join(dir, "scheduler"));
     copyFileSync(join(fixtures, "../../../onnx/test/fixtures/contrib-op.onnx"), join(dir, "unet/model.onnx"));

@@ -18,7 +18,7 @@ import {
   type GenerationResult,
 } from "@riff/diffusion";
 import { existsSync, statSync } from "node:fs";
-import { addFlags, asFlag, readFlags } from "../flags.js";
+import { addFlags, readFlags } from "../flags.js";
 import { interruptSignal } from "../signals.js";
 
 /** The flags that are the CLI's own (the rest come from the schemas). */
@@ -92,7 +92,7 @@ async function runImage(prompt: string, options: ImageCliOptions, flags: Readonl
   const load = readFlags(imageLoadOptionsSchema, flags);
   const { generate, modelPath, paths } = checkFlags(prompt, options, flags);
   const pipeline = await DiffusionPipeline.load(modelPath, load).catch((error: unknown) => {
-    throw asFlag(imageLoadOptionsSchema.inVocabulary(error, "cli"), "model", "--model");
+    throw imageLoadOptionsSchema.inVocabulary(error, "cli");
   });
   const loadMs = performance.now() - started;
   let result: GenerationResult;

@@ -13,7 +13,7 @@ import {
   warmUpEspeak,
   type SpeakToFileResult,
 } from "@riff/tts";
-import { addFlags, asFlag, readFlags } from "../flags.js";
+import { addFlags, readFlags } from "../flags.js";
 import { interruptSignal } from "../signals.js";
 import { readStdin } from "../options.js";
 
@@ -48,7 +48,7 @@ async function runSpeak(words: string[], options: SpeakCliOptions, flags: Readon
   if (text.trim() === "") throw new RiffError("nothing to speak: give the text as an argument or on stdin", "text");
   if (!options.out.toLowerCase().endsWith(".wav")) throw new RiffError(`--out must name a .wav file, got ${options.out}`, "--out");
   const voicePath = resolveModelDir("speech", options.voice, "--voice");
-  const inCli = (error: unknown): unknown => asFlag(speechOptionsSchema.inVocabulary(error, "cli"), "voice", "--voice");
+  const inCli = (error: unknown): unknown => speechOptionsSchema.inVocabulary(error, "cli");
   try {
     if (!hasSpeakableText(text)) {
       const { dropped } = readableText(normalizeText(text));
@@ -65,7 +65,7 @@ async function runSpeak(words: string[], options: SpeakCliOptions, flags: Readon
   }
   const loadStart = performance.now();
   const voice = await loadVoice(voicePath, load).catch((error: unknown) => {
-    throw asFlag(voiceLoadOptionsSchema.inVocabulary(error, "cli"), "voice", "--voice");
+    throw voiceLoadOptionsSchema.inVocabulary(error, "cli");
   });
   let result: SpeakToFileResult;
   let loadMs = 0;

@@ -11,7 +11,7 @@ import {
   type Prompt,
   type TextModel,
 } from "@riff/text";
-import { addFlags, asFlag, readFlags } from "../flags.js";
+import { addFlags, readFlags } from "../flags.js";
 import { interruptSignal } from "../signals.js";
 import { readStdin } from "../options.js";
 
@@ -71,7 +71,7 @@ async function runText(words: string[], options: TextCliOptions, flags: Readonly
     if (options.model === undefined && error instanceof RiffError && error.option === "model") {
       throw new RiffError(`the default text model is not usable (${error.message}); pass --model DIR`, "--model");
     }
-    throw asFlag(textLoadOptionsSchema.inVocabulary(error, "cli"), "model", "--model");
+    throw textLoadOptionsSchema.inVocabulary(error, "cli");
   });
   try {
     const prompt: Prompt = options.chat ? [{ role: "user", content: text }] : text;

@@ -49,7 +49,7 @@ export const AR_MEL_MODEL_TYPE = "riff-ar-mel";
 
 export function loadArMelConfig(folder: string): ArMelConfig {
   const path = folderFile(folder, "voice.json");
-  const json = readJsonFile(path, "voice config", "--voice");
+  const json = readJsonFile(path, "voice config", "voice");
   const bad = (field: string, why: string): never => {
     throw new RiffError(`${path}: ${field} ${why}`);
   };
@@ -153,7 +153,7 @@ function parseVocoder(vocoder: Record<string, unknown>, int: IntField, num: NumF
 
 /** mel_filters.json: {"shape": [n_mels, n_fft/2+1], "data": [row-major floats]}. */
 function loadFilterbank(path: string, nMels: number, nFreqs: number): MelFilterbank {
-  const json = readJsonFile(path, "mel filters", "--voice");
+  const json = readJsonFile(path, "mel filters", "voice");
   if (!isRecord(json) || !Array.isArray(json.shape) || !Array.isArray(json.data)) {
     throw new RiffError(`${path}: expected {"shape": [n_mels, n_freqs], "data": [...]}`);
   }

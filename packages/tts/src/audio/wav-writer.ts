@@ -68,7 +68,7 @@ export class WavStreamWriter {
       throw new RangeError(`sampleRate must be a positive integer, got ${options.sampleRate}`);
     }
     checkTarget(target, path);
-    const file = await AtomicFile.open(target, { option: "--out" });
+    const file = await AtomicFile.open(target, { option: "out" });
     const header = headerBytes(options.sampleRate);
     const dataSizeOffset = chunkOffset(header, "data") + 4;
     const writer = new WavStreamWriter(file, options, header, dataSizeOffset);
@@ -137,11 +137,11 @@ function checkTarget(target: string, given: string): void {
   try {
     stat = statSync(dirname(target));
   } catch {
-    throw new RiffError(`cannot write ${given}: the folder ${dirname(target)} does not exist`, "--out");
+    throw new RiffError(`cannot write ${given}: the folder ${dirname(target)} does not exist`, "out");
   }
-  if (!stat.isDirectory()) throw new RiffError(`cannot write ${given}: ${dirname(target)} is not a folder`, "--out");
+  if (!stat.isDirectory()) throw new RiffError(`cannot write ${given}: ${dirname(target)} is not a folder`, "out");
   try {
-    if (statSync(target).isDirectory()) throw new RiffError(`cannot write ${given}: it is a folder`, "--out");
+    if (statSync(target).isDirectory()) throw new RiffError(`cannot write ${given}: it is a folder`, "out");
   } catch (error) {
     if (error instanceof RiffError) throw error;
   }

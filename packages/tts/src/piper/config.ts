@@ -26,7 +26,7 @@ export interface PiperFiles {
  * A folder holds voice.onnx, or exactly one .onnx file.
  */
 export function resolvePiperFiles(path: string): PiperFiles {
-  if (!existsSync(path)) throw new RiffError(`voice not found: ${path}`, "--voice");
+  if (!existsSync(path)) throw new RiffError(`voice not found: ${path}`, "voice");
   let model = path;
   let config = `${path}.json`;
   if (statSync(path).isDirectory()) {
@@ -37,25 +37,25 @@ export function resolvePiperFiles(path: string): PiperFiles {
         onnx.length === 0
           ? `${path} holds no .onnx voice (expected voice.onnx and voice.onnx.json, or a voice.json)`
           : `${path} holds several .onnx files (${onnx.join(", ")}); pass the one to use as --voice FILE.onnx`,
-        "--voice",
+        "voice",
       );
     }
     model = folderFile(path, chosen);
     config = folderFile(path, `${chosen}.json`);
   } else if (!path.endsWith(".onnx")) {
-    throw new RiffError(`--voice must be a folder or a .onnx file, got ${path}`, "--voice");
+    throw new RiffError(`voice must be a folder or a .onnx file, got ${path}`, "voice");
   }
   if (!existsSync(config)) {
     throw new RiffError(
       `voice config not found: ${config} (a Piper voice needs ${basename(config)} next to ${basename(model)})`,
-      "--voice",
+      "voice",
     );
   }
   return { model, config };
 }
 
 export function loadPiperConfig(path: string): PiperConfig {
-  return parsePiperConfig(readJsonFile(path, "voice config", "--voice"), path);
+  return parsePiperConfig(readJsonFile(path, "voice config", "voice"), path);
 }
 
 /** Checks and reads a parsed .onnx.json; every problem is a RiffError naming the file and field. */

@@ -96,7 +96,7 @@ export class PiperVoice implements Voice {
     } catch (error) {
       // The phoneme embedding's size is not part of the graph's I/O: an id past it is found here.
       if (/out of (data )?bounds|indices/i.test(error instanceof Error ? error.message : "")) {
-        throw new RiffError(`${this.path}.json: phoneme_id_map holds ids the voice model has no embedding for (up to ${Math.max(...ids)})`, "--voice");
+        throw new RiffError(`${this.path}.json: phoneme_id_map holds ids the voice model has no embedding for (up to ${Math.max(...ids)})`, "voice");
       }
       throw error;
     }
@@ -113,10 +113,10 @@ export class PiperVoice implements Voice {
 /** The config's speaker count against the graph's sid input (the model decides which it feeds). */
 function checkAgainstGraph(config: PiperConfig, session: OnnxSession, files: { model: string; config: string }): void {
   if (config.numSpeakers === 1 && session.hasInput("sid")) {
-    throw new RiffError(`${files.config}: num_speakers is 1 but ${files.model} takes a speaker id (sid): a multi-speaker voice`, "--voice");
+    throw new RiffError(`${files.config}: num_speakers is 1 but ${files.model} takes a speaker id (sid): a multi-speaker voice`, "voice");
   }
   const input = session.input("input");
   if (input !== undefined && input.type !== "int64") {
-    throw new RiffError(`${files.model}: input "input" is ${input.type}; a Piper voice takes int64 phoneme ids`, "--voice");
+    throw new RiffError(`${files.model}: input "input" is ${input.type}; a Piper voice takes int64 phoneme ids`, "voice");
   }
 }
