@@ -5,7 +5,7 @@
  * JSON Schema and the docs' options table. Errors name the option in the caller's vocabulary.
  */
 import { z } from "zod";
-import { RiffError, renderTemplate } from "../errors.js";
+import { RiffError, optionError, renderTemplate } from "../errors.js";
 import { describeSchema, showValue, type JsonSchema } from "./describe.js";
 
 /** Who is asking, which decides how options are named in errors. */
@@ -128,9 +128,11 @@ export class OptionSchema<T extends OptionTable> {
   check<K extends keyof T & string>(key: K, value: unknown, vocabulary: Vocabulary, source?: string): z.output<T[K]["type"]> {
     const result = this.options[key]!.type.safeParse(value);
     if (result.success) return result.data as z.output<T[K]["type"]>;
+    const rest = ` must be ${this.allowed(key)}, got ${showValue(value)}`;
+    // From the library, a template, so that an entry point can still re-word it (inVocabulary).
+    if (vocabulary === "library" && source === undefined) throw optionError(key, `{${key}}${rest}`);
     const name = this.nameOf(key, vocabulary) ?? key;
-    const where = source === undefined ? "" : `${source}: `;
-    throw new RiffError(`${where}${name} must be ${this.allowed(key)}, got ${showValue(value)}`, name);
+    throw new RiffError(`${source === undefined ? "" : `${source}: `}${name}${rest}`, name);
   }
 
   /**
