@@ -50,13 +50,43 @@ export function grammarSource(format: ResponseFormat): GrammarSource | undefined
     case "json_schema": {
       const schema = format.schema ?? format.json_schema!.schema;
       checkKeywords(schema, "#");
-      return { kind: "json_schema", text: JSON.stringify(schema) };
+      return { kind: "json_schema", text: JSON.stringify(exactRanges(schema)) };
     }
     case "regex":
       return { kind: "regex", text: format.pattern };
     case "grammar":
       return { kind: "grammar", text: format.grammar };
   }
+}
+
+/** The widest integer range written out as an enum. */
+const MAX_ENUM_RANGE = 1000;
+const BOUNDS = ["minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"];
+
+/**
+ * xgrammar 0.1.27 lets some out-of-range numbers through (measured: 125 for an integer with
+ * maximum 120, -1.05 for a number with minimum -1). A bounded integer range of at most
+ * {@link MAX_ENUM_RANGE} values is therefore given to it as an enum, which it enforces exactly;
+ * bounds on non-integer numbers are refused (by {@link checkKeywords}).
+ */
+function exactRanges(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(exactRanges);
+  if (schema === null || typeof schema !== "object") return schema;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(schema)) out[key] = DATA.has(key) ? value : SCHEMA_MAPS.has(key) && value !== null && typeof value === "object" ? Object.fromEntries(Object.entries(value).map(([n, v]) => [n, exactRanges(v)])) : exactRanges(value);
+  if (out.type !== "integer" || out.enum !== undefined) return out;
+  const low = Math.max(num(out.minimum, 0), num(out.exclusiveMinimum, 1));
+  const high = Math.min(num(out.maximum, 0, Infinity), num(out.exclusiveMaximum, -1, Infinity));
+  if (!Number.isFinite(low) || !Number.isFinite(high) || high - low >= MAX_ENUM_RANGE) return out;
+  for (const key of BOUNDS) delete out[key];
+  out.enum = Array.from({ length: Math.max(0, high - low + 1) }, (_, i) => low + i);
+  return out;
+}
+
+/** An integer bound moved inward by `shift` (exclusive bounds), or `absent`. */
+function num(bound: unknown, shift: number, absent = -Infinity): number {
+  if (typeof bound !== "number") return absent;
+  return shift >= 0 ? Math.ceil(bound) + (Number.isInteger(bound) ? shift : 0) : Math.floor(bound) + (Number.isInteger(bound) ? shift : 0);
 }
 
 function checkKeywords(schema: unknown, path: string): void {
@@ -69,6 +99,9 @@ function checkKeywords(schema: unknown, path: string): void {
     }
     if (key === "allOf" && Array.isArray(value) && value.length > 1) {
       throw optionError("responseFormat", `{responseFormat}: the JSON Schema keyword "allOf" with more than one schema (at ${at}) is not supported; merge them into one`);
+    }
+    if (BOUNDS.includes(key) && (schema as { type?: unknown }).type !== "integer") {
+      throw optionError("responseFormat", `{responseFormat}: "${key}" (at ${at}) is only supported on integers: the grammar engine does not enforce it on other numbers`);
     }
     if (DATA.has(key)) continue;
     if (SCHEMA_MAPS.has(key) && value !== null && typeof value === "object") {
