@@ -5,6 +5,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { Ajv } from "ajv";
 import { RiffError } from "@riff/core";
@@ -199,4 +200,14 @@ test("bad formats are refused by name with the engine's message; running out of 
     const ok = await model.generate(PROMPT, { responseFormat: { type: "regex", pattern: "ok" } });
     assert.equal(ok.text, "ok");
   });
+});
+
+test("examples/structured-output.ts runs and prints one valid output per mode", () => {
+  const out = execFileSync(process.execPath, ["--conditions=riff-source", "--import", "tsx", join(repoRoot, "examples", "structured-output.ts")], { cwd: repoRoot, encoding: "utf8" });
+  const json = /^json_schema: (.*?) \{/m.exec(out);
+  assert.ok(json !== null, out);
+  assert.ok(ajv.validate({ type: "object", properties: { name: { type: "string" }, age: { type: "integer" } }, required: ["name", "age"] }, JSON.parse(json[1]!)), out);
+  assert.match(out, /^regex: \d{4}-\d{2}-\d{2}$/m);
+  assert.match(out, /^grammar: (yes|no), because [a-z ]{1,20}\.$/m);
+  assert.match(out, /^json_object: \{/m);
 });
