@@ -17,10 +17,11 @@ import { writeFileAtomically } from "@riff/core";
 import os from "node:os";
 import { fileURLToPath } from "node:url";
 import { isGoal, round, type BenchSection } from "./section.js";
+import { structuredSection } from "./structured.js";
 import { textSection } from "./text.js";
 
 /** Every section, in the order they run. Add new ones here. */
-const SECTIONS: readonly BenchSection[] = [textSection, diffusionSection, speechSection, diffusionAdherenceSection, leaksSection];
+const SECTIONS: readonly BenchSection[] = [textSection, diffusionSection, speechSection, diffusionAdherenceSection, leaksSection, structuredSection];
 
 interface SectionEntry {
   readonly date: string;

@@ -113,6 +113,11 @@ export class BeamSearchScorer {
     return this.done.every(Boolean);
   }
 
+  /** Whether prompt b's search is over (its beams then only carry padding). */
+  promptDone(b: number): boolean {
+    return this.done[b] === true;
+  }
+
   /**
    * One step.
    * @param logprobs row-major [batch*numBeams, vocab]: processed log-probabilities of the next token

@@ -14,6 +14,7 @@ import type { Decoder } from "./decoder.js";
 import type { Logits } from "./generate.js";
 import { RowScratch, type KvCache } from "./kv-cache.js";
 import type { ResolvedOptions } from "./options.js";
+import type { RowConstraints } from "./structured/constraint.js";
 
 /** Rows are prompt-major: row b·numBeams + k is beam k of prompt b. */
 export interface BeamState {
@@ -59,6 +60,8 @@ export class BeamSearchModel implements StepModel<BeamState, Logits, BeamChoice>
     private readonly options: ResolvedOptions,
     private readonly padId: number,
     private readonly prompts: readonly (readonly number[])[],
+    /** responseFormat's matchers, one per beam, reordered with the beams. */
+    private readonly constraints?: RowConstraints,
   ) {
     this.processors = createLogitsProcessors(options.sampling);
     this.bansOnly = this.processors.every((p) => p instanceof MinNewTokensProcessor || p instanceof NoRepeatNgramProcessor);
@@ -77,11 +80,14 @@ export class BeamSearchModel implements StepModel<BeamState, Logits, BeamChoice>
   }
 
   predict(state: BeamState, step: number): Promise<Logits> {
-    if (step === 0 || state.cache === undefined) {
-      return prefill(this.decoder, this.prompts, this.padId, this.options.numBeams);
-    }
     const ids = state.sequences.map((s) => s[s.length - 1]!);
-    return this.decoder.forward({ ids, batch: ids.length, seq: 1, pads: state.pads, cache: state.cache });
+    const forward =
+      step === 0 || state.cache === undefined
+        ? prefill(this.decoder, this.prompts, this.padId, this.options.numBeams)
+        : this.decoder.forward({ ids, batch: ids.length, seq: 1, pads: state.pads, cache: state.cache });
+    if (this.constraints === undefined) return forward;
+    const masks = this.constraints.prepare((r) => !state.scorer.promptDone(Math.floor(r / this.options.numBeams)));
+    return Promise.all([forward, masks]).then(([logits]) => logits);
   }
 
   sample(prediction: Logits, state: BeamState): BeamChoice {
@@ -94,9 +100,11 @@ export class BeamSearchModel implements StepModel<BeamState, Logits, BeamChoice>
       if (this.logZ.length !== rows) this.logZ = new Float64Array(rows);
       for (let r = 0; r < rows; r++) {
         this.logZ[r] = rowLogZ(logits, r * vocab, vocab);
+        const row = logits.subarray(r * vocab, (r + 1) * vocab);
+        // The grammar's mask is a ban like the processors': after the log-partition, as HF's processors.
+        this.constraints?.apply(r, row);
         if (this.processors.length === 0) continue;
         const prompt = this.prompts[Math.floor(r / numBeams)]!;
-        const row = logits.subarray(r * vocab, (r + 1) * vocab);
         applyProcessors(this.processors, row, { tokens: this.contextOf(prompt, state.sequences[r]!), promptLength: prompt.length });
       }
       return { step: state.scorer.process(logits, vocab, state.scores, state.sequences, this.logZ), prediction };
@@ -105,6 +113,7 @@ export class BeamSearchModel implements StepModel<BeamState, Logits, BeamChoice>
       const row = logits.subarray(r * vocab, (r + 1) * vocab);
       // HF: log_softmax first, then the processors on the log-probabilities.
       logSoftmax(row, row);
+      this.constraints?.apply(r, row);
       const prompt = this.prompts[Math.floor(r / numBeams)]!;
       applyProcessors(this.processors, row, { tokens: this.contextOf(prompt, state.sequences[r]!), promptLength: prompt.length });
     }
@@ -124,6 +133,7 @@ export class BeamSearchModel implements StepModel<BeamState, Logits, BeamChoice>
     const { step, prediction } = choice;
     const pads = prediction.pads ?? state.pads;
     const old = state.sequences;
+    this.constraints?.reorder(step.sources, old, step.tokens);
     // A beam continued by one row extends its own array; one continued by several is copied for
     // all but the last of them (copies are taken before that last one appends).
     const uses = new Array<number>(old.length).fill(0);

@@ -14,6 +14,7 @@ import type { Decoder } from "./decoder.js";
 import type { KvCache } from "./kv-cache.js";
 import type { ResolvedOptions } from "./options.js";
 import type { TextTracker } from "./stream.js";
+import type { RowConstraints } from "./structured/constraint.js";
 
 /** Why one sequence ended. */
 export type TextStopReason = "eos" | "stop_string" | "length" | "aborted";
@@ -78,6 +79,8 @@ export class SamplingModel implements StepModel<SamplingState, Logits, SampledCh
      * onnxruntime.
      */
     trackText = true,
+    /** responseFormat's matchers, one per row: masks applied before the processors and logprobs. */
+    private readonly constraints?: RowConstraints,
   ) {
     this.processors = createLogitsProcessors(options.sampling);
     this.ends = rowEnds(options, trackText);
@@ -85,10 +88,14 @@ export class SamplingModel implements StepModel<SamplingState, Logits, SampledCh
 
   // Not async: the decoder's promise is returned as is, without another wrapping promise per step.
   predict(state: SamplingState, step: number): Promise<Logits> {
-    if (step === 0 || state.cache === undefined) {
-      return prefill(this.decoder, this.prompts, this.padId, this.options.numReturnSequences);
-    }
-    return this.decoder.forward({ ids: state.next, batch: state.rows.length, seq: 1, pads: state.pads, cache: state.cache });
+    const forward =
+      step === 0 || state.cache === undefined
+        ? prefill(this.decoder, this.prompts, this.padId, this.options.numReturnSequences)
+        : this.decoder.forward({ ids: state.next, batch: state.rows.length, seq: 1, pads: state.pads, cache: state.cache });
+    if (this.constraints === undefined) return forward;
+    // The masks are computed while onnxruntime runs the forward pass on its own threads.
+    const masks = this.constraints.prepare((r) => state.rows[r]!.stopReason === undefined);
+    return Promise.all([forward, masks]).then(([logits]) => logits);
   }
 
   sample(prediction: Logits, state: SamplingState, rng: Rng): SampledChoice {
@@ -102,6 +109,7 @@ export class SamplingModel implements StepModel<SamplingState, Logits, SampledCh
         return;
       }
       const scores = logits.subarray(r * vocab, (r + 1) * vocab);
+      this.constraints?.apply(r, scores);
       const raw = this.options.logprobs ? scores.slice() : undefined;
       applyProcessors(this.processors, scores, { tokens: row.tokens, promptLength: row.prompt.length });
       const token = this.options.greedy ? greedy(scores) : sampleCategorical(scores, rng);
@@ -121,6 +129,7 @@ export class SamplingModel implements StepModel<SamplingState, Logits, SampledCh
       row.delta = "";
       row.fresh = 0;
       if (row.stopReason !== undefined) return;
+      this.constraints?.accept(r, token);
       appendToken(row, token, choice.logprobs[r], this.ends);
     });
     return state;

@@ -12,6 +12,7 @@ import type { Decoder } from "./decoder.js";
 import { appendToken, rowEnds, type Logits, type RowEnds, type SampledChoice, type SamplingState } from "./generate.js";
 import type { ResolvedOptions } from "./options.js";
 import { draftFromContext } from "./prompt-lookup.js";
+import type { RowConstraints } from "./structured/constraint.js";
 
 /** The sampling state plus the tokens drafted for the next forward pass. */
 export interface LookupState extends SamplingState {
@@ -39,6 +40,8 @@ export class LookupModel implements StepModel<LookupState, Logits, SampledChoice
     private readonly padId: number,
     private readonly prompt: readonly number[],
     trackText: boolean,
+    /** responseFormat's matcher: a draft token the grammar rejects ends the draft. */
+    private readonly constraints?: RowConstraints,
   ) {
     this.processors = createLogitsProcessors(options.sampling);
     this.ends = rowEnds(options, trackText);
@@ -47,8 +50,14 @@ export class LookupModel implements StepModel<LookupState, Logits, SampledChoice
   // Not async: the decoder's promise is returned as is, without another wrapping promise per step.
   predict(state: LookupState, step: number): Promise<Logits> {
     const { cache } = state;
-    if (step === 0 || cache === undefined) return prefill(this.decoder, [this.prompt], this.padId, 1);
-    return this.decoder.forward({ ids: state.feed, batch: 1, seq: state.feed.length, pads: state.pads, cache, allPositions: true });
+    const forward =
+      step === 0 || cache === undefined
+        ? prefill(this.decoder, [this.prompt], this.padId, 1)
+        : this.decoder.forward({ ids: state.feed, batch: 1, seq: state.feed.length, pads: state.pads, cache, allPositions: true });
+    if (this.constraints === undefined) return forward;
+    // One mask per fed position, computed while the forward pass runs.
+    const masks = this.constraints.prepare((r) => state.rows[r]!.stopReason === undefined, state.draft);
+    return Promise.all([forward, masks]).then(([logits]) => logits);
   }
 
   sample(prediction: Logits, state: LookupState): SampledChoice {
@@ -62,6 +71,7 @@ export class LookupModel implements StepModel<LookupState, Logits, SampledChoice
     const logprobs: (ChosenTokenLogprobs | undefined)[] = [];
     for (let j = 0; j <= draft.length; j++) {
       const scores = logits.subarray(j * vocab, (j + 1) * vocab);
+      this.constraints?.apply(0, scores, j);
       const raw = this.options.logprobs ? scores.slice() : undefined;
       applyProcessors(this.processors, scores, { tokens: context, promptLength: row.prompt.length });
       const token = greedy(scores);
@@ -82,6 +92,7 @@ export class LookupModel implements StepModel<LookupState, Logits, SampledChoice
     if (prediction.pads !== undefined) state.pads = prediction.pads;
     let kept = 0;
     for (const token of choice.tokens) {
+      this.constraints?.accept(0, token);
       const goesOn = appendToken(row, token, choice.logprobs[kept], this.ends);
       kept++;
       if (!goesOn) break;
@@ -93,7 +104,9 @@ export class LookupModel implements StepModel<LookupState, Logits, SampledChoice
     state.cache = row.stopReason === undefined ? cache.truncateInPlace(cache.length - fed + kept - 1) : cache;
     // Each step yields at least one token of its own, so drafts stop one short of the limit.
     const room = this.options.maxNewTokens - row.generated.length - 1;
-    state.draft = row.stopReason === undefined ? draftFromContext(row.tokens, Math.min(this.options.promptLookupNumTokens, room)) : [];
+    let draft = row.stopReason === undefined ? draftFromContext(row.tokens, Math.min(this.options.promptLookupNumTokens, room)) : [];
+    if (this.constraints !== undefined) draft = draft.slice(0, this.constraints.acceptedPrefix(0, draft));
+    state.draft = draft;
     state.feed = [next, ...state.draft];
     return state;
   }

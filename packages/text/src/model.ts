@@ -20,6 +20,9 @@ import { readModelFolder, type ModelConfig, type TextDtype } from "./model-folde
 import { resolveOptions, type ResolvedOptions, type TextGenerationOptions } from "./options.js";
 import { TextTracker } from "./stream.js";
 import { TextTokenizer } from "./tokenizer.js";
+import { RowConstraints } from "./structured/constraint.js";
+import { GrammarCache } from "./structured/grammar-cache.js";
+import type { GrammarSource } from "./structured/response-format.js";
 
 /** A prompt: plain text, a conversation for the chat template, or token ids. */
 export type Prompt = string | readonly ChatMessage[] | { readonly ids: readonly number[] };
@@ -34,6 +37,11 @@ export interface GeneratedSequence {
   readonly stopReason: TextStopReason;
   /** With `logprobs`: per generated token, its log-probability under the model (raw logits) and the top alternatives. */
   readonly logprobs?: readonly ChosenTokenLogprobs[];
+  /**
+   * With a responseFormat: true when the output does not complete the format (the token limit ran
+   * out, the run was aborted, or a stop string cut it), false when it does.
+   */
+  readonly incomplete?: boolean;
   /** Beam search: the hypothesis score, sum_logprobs / tokenCount ** length_penalty. */
   readonly score?: number;
 }
@@ -91,6 +99,8 @@ export class TextModel implements AsyncDisposable {
   private decoderRef: Decoder | undefined;
   /** Aborted by dispose(): runs in progress end at their next step with stopReason "aborted". */
   private readonly disposing = new AbortController();
+  /** responseFormat's compiled grammars for this model's tokenizer, made on first use. */
+  private grammarCache: GrammarCache | undefined;
 
   /** @internal use {@link loadTextModel}. */
   constructor(
@@ -229,6 +239,8 @@ export class TextModel implements AsyncDisposable {
     this.decoderRef = undefined;
     this.disposing.abort();
     await decoder?.dispose();
+    await this.grammarCache?.dispose();
+    this.grammarCache = undefined;
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -273,8 +285,21 @@ export class TextModel implements AsyncDisposable {
       encoded.map((ids) => summarise([{ text: "", tokens: [], tokenCount: 0, stopReason }], ids.length, 0, 0, 0, resolved.seed));
     if (resolved.maxNewTokens === 0) return empty("length");
     if (resolved.signal?.aborted) return empty("aborted");
-    if (resolved.numBeams > 1) return this.runBeams(decoder, encoded, resolved, padId, started);
-    return yield* this.runSampling(decoder, encoded, resolved, padId, started, streaming);
+    const rows = encoded.length * (resolved.numBeams > 1 ? resolved.numBeams : resolved.numReturnSequences);
+    const constraints = resolved.grammar === undefined ? undefined : await this.constraints(resolved.grammar, rows, resolved.eosTokenIds);
+    try {
+      if (resolved.numBeams > 1) return await this.runBeams(decoder, encoded, resolved, padId, started, constraints);
+      return yield* this.runSampling(decoder, encoded, resolved, padId, started, streaming, constraints);
+    } finally {
+      constraints?.dispose();
+    }
+  }
+
+  /** One grammar matcher per row for a response format (compiled once per model and format). */
+  private async constraints(source: GrammarSource, rows: number, eosTokenIds: readonly number[]): Promise<RowConstraints> {
+    this.grammarCache ??= new GrammarCache(this.tokenizer, this.config.vocabSize ?? this.tokenizer.vocabularySize);
+    const grammar = await this.grammarCache.compile(source);
+    return RowConstraints.create(await this.grammarCache.xgrammar(), grammar, rows, eosTokenIds);
   }
 
   private async *runSampling(
@@ -284,6 +309,7 @@ export class TextModel implements AsyncDisposable {
     padId: number,
     started: number,
     streaming: boolean,
+    constraints: RowConstraints | undefined,
   ): AsyncGenerator<TextDelta, GenerationResult[]> {
     const n = options.numReturnSequences;
     const rows: SampledRow[] = prompts.flatMap((prompt) =>
@@ -305,8 +331,8 @@ export class TextModel implements AsyncDisposable {
     const loop: AsyncGenerator<StepEvent<unknown, unknown>, unknown> =
       // resolveOptions leaves it above 0 only for greedy decoding of one prompt (one row).
       options.promptLookupNumTokens > 0
-        ? runSteps(new LookupModel(decoder, options, padId, prompts[0]!, trackText), { ...state, draft: [], feed: [] }, run)
-        : runSteps(new SamplingModel(decoder, options, padId, prompts, trackText), state, run);
+        ? runSteps(new LookupModel(decoder, options, padId, prompts[0]!, trackText, constraints), { ...state, draft: [], feed: [] }, run)
+        : runSteps(new SamplingModel(decoder, options, padId, prompts, trackText, constraints), state, run);
     for (;;) {
       const next = await loop.next();
       if (next.done) break;
@@ -328,12 +354,20 @@ export class TextModel implements AsyncDisposable {
       const tail = row.tracker.flush();
       if (streaming && row === rows[0] && tail !== "") yield { text: tail, tokens: [] };
     }
+    // A row that ended on EOS completed its format (EOS is allowed only then); a stop string cuts it.
+    const incomplete: boolean[] = [];
+    for (const [r, row] of rows.entries()) {
+      if (constraints === undefined) continue;
+      const reason = row.stopReason;
+      incomplete[r] = reason !== "eos" && (reason === "stop_string" || !(await constraints.complete(r, options.eosTokenIds)));
+    }
     return prompts.map((prompt, p) => {
-      const sequences = rows.slice(p * n, (p + 1) * n).map((row): GeneratedSequence => ({
+      const sequences = rows.slice(p * n, (p + 1) * n).map((row, i): GeneratedSequence => ({
         text: row.tracker.text,
         tokens: row.generated,
         tokenCount: row.generated.length,
         stopReason: row.stopReason!,
+        ...(constraints !== undefined ? { incomplete: incomplete[p * n + i]! } : {}),
         ...(options.logprobs ? { logprobs: row.logprobs } : {}),
       }));
       return summarise(sequences, prompt.length, timing.prefillMs, totalMs, timing.tokensPerSecond(sequences), options.seed);
@@ -346,8 +380,9 @@ export class TextModel implements AsyncDisposable {
     options: ResolvedOptions,
     padId: number,
     started: number,
+    constraints: RowConstraints | undefined,
   ): Promise<GenerationResult[]> {
-    const model = new BeamSearchModel(decoder, options, padId, prompts);
+    const model = new BeamSearchModel(decoder, options, padId, prompts, constraints);
     const state = model.initialState();
     const timing = new Timing();
     const loop = runSteps(model, state, { rng: new Rng(options.seed), signal: options.signal, maxSteps: options.maxNewTokens });
@@ -372,6 +407,8 @@ export class TextModel implements AsyncDisposable {
           tokens: h.tokens,
           tokenCount: h.tokens.length,
           stopReason: h.finished ? "eos" : aborted ? "aborted" : "length",
+          // A finished hypothesis ended on EOS, which the grammar allows only when complete.
+          ...(constraints !== undefined ? { incomplete: !h.finished } : {}),
           score: h.score,
         };
       });

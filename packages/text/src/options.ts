@@ -10,10 +10,17 @@ import {
   type OptionInput,
   type SamplingOptions,
 } from "@riff/core";
+import { grammarSource, responseFormatType, type GrammarSource } from "./structured/response-format.js";
 
-/** Text generation's option table: core's generation options plus an abort signal. */
+/** Text generation's option table: core's generation options, the response format and an abort signal. */
 export const TEXT_OPTIONS = {
   ...GENERATION_OPTIONS,
+  responseFormat: {
+    type: responseFormatType,
+    hf: "response_format",
+    allowed: '{type: "json_schema", schema}, {type: "json_object"}, {type: "regex", pattern}, {type: "grammar", grammar} (GBNF) or {type: "text"}',
+    doc: "constrain the output to a JSON Schema, any JSON object, a regular expression or a GBNF grammar (CLI: --json-schema, --regex, --grammar); logprobs are then those after the constraint",
+  },
   signal: {
     type: z.instanceof(AbortSignal),
     allowed: "an AbortSignal",
@@ -56,6 +63,8 @@ export interface ResolvedOptions {
   /** Tokens drafted per step by prompt lookup; 0 = plain decoding. Only ever > 0 for greedy decoding of one sequence. */
   readonly promptLookupNumTokens: number;
   readonly eosTokenIds: readonly number[];
+  /** What the output must match (responseFormat), undefined for free text. */
+  readonly grammar: GrammarSource | undefined;
   readonly seed: number;
   readonly signal: AbortSignal | undefined;
 }
@@ -96,7 +105,8 @@ export function resolveOptions(
     batch: number;
   },
 ): ResolvedOptions {
-  const { signal, ...own } = textOptionsSchema.parse(user, "library");
+  const { signal, responseFormat, ...own } = textOptionsSchema.parse(user, "library");
+  const grammar = responseFormat === undefined ? undefined : grammarSource(responseFormat);
   // min_new_tokens needs EOS ids; the model supplies them when the call does not.
   checkGenerationOptions({ ...own, eosTokenIds: own.eosTokenIds ?? model.eosTokenIds ?? context.eosTokenIds });
 
@@ -199,6 +209,7 @@ export function resolveOptions(
     topLogprobs,
     promptLookupNumTokens,
     eosTokenIds: merged.eosTokenIds,
+    grammar,
     seed,
     signal,
   };

@@ -1,6 +1,7 @@
 import { Tokenizer } from "@huggingface/tokenizers";
 import { RiffError, checkTokenizerRegexes } from "@riff/core";
 import type { JsonObject } from "./model-folder.js";
+import { vocabularyType, type VocabularyType } from "./structured/vocabulary.js";
 
 const SPECIAL_TOKEN_KEYS = ["bos_token", "eos_token", "unk_token", "sep_token", "pad_token", "cls_token", "mask_token"] as const;
 
@@ -18,6 +19,8 @@ export class TextTokenizer {
   readonly specialTokens: Readonly<Record<string, string>>;
   /** One more than the largest token id (vocabulary and added tokens). */
   readonly vocabularySize: number;
+  /** How token strings spell bytes (byte-level BPE, byte fallback), for structured output. */
+  readonly vocabularyType: VocabularyType;
 
   constructor(tokenizerJson: JsonObject, tokenizerConfig: JsonObject) {
     checkTokenizerRegexes(tokenizerJson, "tokenizer.json");
@@ -28,6 +31,7 @@ export class TextTokenizer {
       throw new RiffError(`tokenizer.json could not be loaded: ${why}`, "model");
     }
     this.config = tokenizerConfig;
+    this.vocabularyType = vocabularyType(tokenizerJson);
     const special: Record<string, string> = {};
     for (const key of SPECIAL_TOKEN_KEYS) {
       const content = tokenContent(tokenizerConfig[key]);

@@ -12,6 +12,7 @@ import {
   type TextModel,
 } from "@riff/text";
 import { addFlags, readFlags } from "../flags.js";
+import { addResponseFormatFlags, readResponseFormat } from "../response-format-flags.js";
 import { interruptSignal } from "../signals.js";
 import { readStdin } from "../options.js";
 
@@ -34,6 +35,7 @@ export function registerText(program: Command): void {
     .option("--model <dir>", "model folder: config.json, tokenizer.json, onnx/model.onnx (default: the embedded model)");
   addFlags(command, textLoadOptionsSchema);
   addFlags(command, textOptionsSchema, GENERATION_KEYS);
+  addResponseFormatFlags(command);
   command
     .option("--chat", "wrap the prompt as a user message in the model's chat template")
     .option("--stream", "print the text as it is generated (default when stdout is a terminal)")
@@ -59,7 +61,8 @@ function checkFlags(options: TextCliOptions, generation: Generation): boolean {
 
 async function runText(words: string[], options: TextCliOptions, flags: Readonly<Record<string, unknown>>): Promise<void> {
   const load = readFlags(textLoadOptionsSchema, flags);
-  const generation = readFlags(textOptionsSchema, flags, GENERATION_KEYS);
+  const format = readResponseFormat(flags);
+  const generation = { ...readFlags(textOptionsSchema, flags, GENERATION_KEYS), ...(format !== undefined ? { responseFormat: format.format } : {}) };
   const streaming = checkFlags(options, generation);
 
   // A piped prompt's final newline (echo, heredocs) is not part of it.
@@ -88,7 +91,10 @@ async function runText(words: string[], options: TextCliOptions, flags: Readonly
     }
     print(result, model, { json: options.json === true, streaming });
   } catch (error) {
-    throw textOptionsSchema.inVocabulary(error, "cli");
+    // responseFormat has no flag of its own: its errors name the flag that gave the format.
+    throw format !== undefined && error instanceof RiffError && error.option === "responseFormat"
+      ? new RiffError(`${format.flag}: ${error.message.replace(/^responseFormat: /, "")}`, format.flag)
+      : textOptionsSchema.inVocabulary(error, "cli");
   } finally {
     await model.dispose();
   }

@@ -1,0 +1,121 @@
+/**
+ * One grammar matcher per sequence (row) of a generation: the allowed-token masks for the next
+ * step, computed while the forward pass runs (onnxruntime works off the main thread), applied to
+ * the logits before anything else sees them, and advanced with the chosen tokens. Beam search
+ * reorders the matchers with the beams; prompt lookup asks for a mask at every drafted position.
+ */
+import type { CompiledGrammar, GrammarMatcher } from "@mlc-ai/web-xgrammar";
+import type { XGrammarModule } from "./xgrammar.js";
+
+export class RowConstraints {
+  /** Per row, per position of the coming step: the allowed-token bitmask (bit t of word t >> 5). */
+  private masks: (Int32Array[] | undefined)[];
+
+  private constructor(private matchers: GrammarMatcher[]) {
+    this.masks = matchers.map(() => undefined);
+  }
+
+  /** `eosTokenIds`: the tokens that end a sequence, allowed only where the grammar is complete. */
+  static async create(xg: XGrammarModule, grammar: CompiledGrammar, rows: number, eosTokenIds: readonly number[]): Promise<RowConstraints> {
+    const matchers: GrammarMatcher[] = [];
+    for (let r = 0; r < rows; r++) matchers.push(await xg.GrammarMatcher.createGrammarMatcher(grammar, [...eosTokenIds]));
+    return new RowConstraints(matchers);
+  }
+
+  get rows(): number {
+    return this.matchers.length;
+  }
+
+  /**
+   * Computes the masks of the next step for the rows still going (`live(r)`); with `draft` (one
+   * row, prompt lookup), one mask per drafted position as well: the matcher walks the draft and
+   * is rolled back. The draft must already be accepted by the grammar ({@link acceptedPrefix}).
+   */
+  async prepare(live: (row: number) => boolean, draft: readonly number[] = []): Promise<void> {
+    for (let r = 0; r < this.matchers.length; r++) {
+      const matcher = this.matchers[r]!;
+      if (!live(r) || matcher.isTerminated()) {
+        this.masks[r] = undefined;
+        continue;
+      }
+      const masks = [await matcher.getNextTokenBitmask()];
+      let walked = 0;
+      for (const token of draft) {
+        if (!matcher.acceptToken(token)) break;
+        walked++;
+        masks.push(await matcher.getNextTokenBitmask());
+      }
+      if (walked > 0) matcher.rollBack(walked);
+      this.masks[r] = masks;
+    }
+  }
+
+  /** How many leading tokens of `draft` the grammar accepts from row `r`'s state (a rejected draft token ends the draft). */
+  acceptedPrefix(r: number, draft: readonly number[]): number {
+    const matcher = this.matchers[r]!;
+    let n = 0;
+    while (n < draft.length && matcher.acceptToken(draft[n]!)) n++;
+    if (n > 0) matcher.rollBack(n);
+    return n;
+  }
+
+  /** Sets the logits of the tokens the grammar forbids to -Infinity (row r, draft position `position`). */
+  apply(r: number, scores: Float32Array, position = 0): void {
+    const mask = this.masks[r]?.[position];
+    if (mask === undefined) return;
+    for (let word = 0; word < mask.length; word++) {
+      const bits = mask[word]!;
+      if (bits === -1) continue;
+      const base = word << 5;
+      const end = Math.min(base + 32, scores.length);
+      for (let t = base; t < end; t++) if (((bits >>> (t - base)) & 1) === 0) scores[t] = -Infinity;
+    }
+  }
+
+  /** Advances row r's matcher with its chosen token; false when the grammar refuses it. */
+  accept(r: number, token: number): boolean {
+    const matcher = this.matchers[r]!;
+    return !matcher.isTerminated() && matcher.acceptToken(token);
+  }
+
+  /** Whether row r's output is complete: its matcher ended on EOS, or may end here. */
+  async complete(r: number, eosTokenIds: readonly number[]): Promise<boolean> {
+    const matcher = this.matchers[r]!;
+    if (matcher.isTerminated()) return true;
+    const mask = await matcher.getNextTokenBitmask();
+    return eosTokenIds.some((id) => ((mask[id >> 5]! >>> (id & 31)) & 1) === 1);
+  }
+
+  /**
+   * Beam search: new row r continues old row `sources[r]`, whose generated tokens were
+   * `history[sources[r]]`, with `tokens[r]`. A source continued once hands its matcher on; for each
+   * further continuation, a matcher no beam continues is reset and replays the source's tokens.
+   */
+  reorder(sources: readonly number[], history: readonly (readonly number[])[], tokens: readonly number[]): void {
+    const old = this.matchers;
+    const claimed = new Array<boolean>(old.length).fill(false);
+    for (const s of sources) claimed[s] = true;
+    const spare = old.filter((_, s) => !claimed[s]);
+    const handed = new Array<boolean>(old.length).fill(false);
+    this.matchers = sources.map((s) => {
+      if (!handed[s]) {
+        handed[s] = true;
+        return old[s]!;
+      }
+      const matcher = spare.pop()!;
+      matcher.reset();
+      for (const token of history[s]!) matcher.acceptToken(token);
+      return matcher;
+    });
+    // Accept after the copies are made: a copy replays its source's tokens before this step's.
+    this.matchers.forEach((matcher, r) => {
+      if (!matcher.isTerminated()) matcher.acceptToken(tokens[r]!);
+    });
+    this.masks = this.matchers.map(() => undefined);
+  }
+
+  dispose(): void {
+    for (const matcher of this.matchers) matcher.dispose();
+    this.matchers = [];
+  }
+}
