@@ -41,7 +41,7 @@ export function graphNodes(path: string): GraphNode[] {
     return nodes;
   } catch (error) {
     if (error instanceof RiffError) throw error;
-    throw new RiffError(`${path} is not a readable ONNX model (${error instanceof Error ? error.message : String(error)})`);
+    throw new RiffError(`${path} is not an ONNX model riff can read (${error instanceof Error ? error.message : String(error)})`);
   } finally {
     file.close();
   }

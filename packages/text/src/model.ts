@@ -79,10 +79,12 @@ export async function loadTextModel(dir: string, options: LoadTextModelOptions =
     onUnknown: (keys) => ignored.push(...keys),
     source: join(folder.dir, "generation_config.json"),
   });
-  const dynamicOps = dynamicQuantizationOpsOf(folder.onnxPath);
   const decoder = await Decoder.load(folder.onnxPath, folder.config, { threads: load.threads, executionProvider: load.executionProvider });
+  let dynamicOps: string[];
   try {
     checkFolderAgainstGraph(folder, decoder.graph, tokenizer.vocabularySize);
+    // Read after onnxruntime accepted the file, so a broken file gets the session's message.
+    dynamicOps = dynamicQuantizationOpsOf(folder.onnxPath);
   } catch (error) {
     await decoder.dispose();
     throw error;
