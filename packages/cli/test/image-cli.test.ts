@@ -133,3 +133,17 @@ test(
     assert.deepEqual(readdirSync(dir), ["bad.png"]);
   }),
 );
+
+test(
+  "the legacy ONNX layout (no config.json, dynamic dims) from the CLI: --json reports the size drawn",
+  withDir(async (dir) => {
+    const legacy = join(root, "packages/diffusion/test/fixtures/sd-tiny-legacy");
+    const out = join(dir, "legacy.png");
+    const r = riff(["red", "--model", legacy, "--width", "64", "--height", "64", "--steps", "2", "--out", out, "--json"]);
+    assert.equal(r.code, 0, r.stderr);
+    const report = JSON.parse(r.stdout) as { width: number; height: number };
+    const meta = await sharp(out).metadata();
+    assert.deepEqual([report.width, report.height], [64, 64]);
+    assert.deepEqual([meta.width, meta.height], [64, 64]);
+  }),
+);

@@ -92,3 +92,16 @@ test("riff text: a missing model folder and --stream with --json are clear error
   assert.notEqual(both.code, 0);
   assert.match(both.stderr, /--stream/);
 });
+
+test("riff text --json on a dynamically quantized decoder reports prompt lookup off and why", () => {
+  const q8 = join(root, "packages/text/test/fixtures/gpt2-tiny-q8");
+  const run = riff(["text", "In the beginning God created", "--model", q8, "--dtype", "q8", "--json", "--max-tokens", "12", "--threads", "1"]);
+  assert.equal(run.code, 0, run.stderr);
+  const report = JSON.parse(run.stdout) as { promptLookupNumTokens: number; promptLookupOff?: string; tokenCount: number };
+  assert.equal(report.tokenCount, 12);
+  assert.equal(report.promptLookupNumTokens, 0);
+  assert.match(report.promptLookupOff ?? "", /quantizes activations dynamically \(DynamicQuantizeLinear, MatMulInteger\)/);
+  const asked = riff(["text", "In the beginning God created", "--model", q8, "--dtype", "q8", "--json", "--max-tokens", "12", "--prompt-lookup", "3"]);
+  assert.equal(asked.code, 0, asked.stderr);
+  assert.equal((JSON.parse(asked.stdout) as { promptLookupNumTokens: number }).promptLookupNumTokens, 3);
+});

@@ -8,8 +8,8 @@ import { loadImage } from "./png.js";
 import { imageToSample, samplesToImages, type RasterImage, type SampleRange } from "./raster.js";
 import { chooseScheduler, defaultSteps } from "./scheduler-choice.js";
 import { PromptEncoder } from "./text-encoder.js";
-import { loadPromptTokenizer, type PromptTokenizer } from "./tokenizer.js";
-import { UNet } from "./unet.js";
+import { loadPromptTokenizer, tokenizerMaxLength, type PromptTokenizer } from "./tokenizer.js";
+import { LEGACY_LATENT_CHANNELS, UNet } from "./unet.js";
 import { VaeDecoder, VaeEncoder, vaeScaleFactor } from "./vae.js";
 
 /** One denoising step done: step `step` of `totalSteps` (1-based). */
@@ -72,7 +72,7 @@ export interface ResolvedOptions {
  * A diffusion model folder, loaded: pixel-space (unconditional or text-conditioned) or latent
  * (ONNX Stable Diffusion). Runs text encoding → denoising on core's step loop → decoding.
  */
-export class DiffusionPipeline {
+export class DiffusionPipeline implements AsyncDisposable {
   /** Aborted by dispose(): a run in progress stops at its next step and rejects with a RiffError. */
   private readonly disposing = new AbortController();
 
@@ -92,12 +92,13 @@ export class DiffusionPipeline {
     const files = inspectModel(dir);
     const opened: { dispose(): Promise<void> }[] = [];
     try {
-      const unet = await UNet.load(files.unet.path, files.unet.config, options);
+      // Legacy ONNX folders (OnnxStableDiffusionPipeline) give no channel count: diffusers uses 4 latents.
+      const unet = await UNet.load(files.unet.path, files.unet.config, options, files.kind === "latent" ? LEGACY_LATENT_CHANNELS : undefined);
       opened.push(unet);
       let tokenizer: PromptTokenizer | undefined;
       let textEncoder: PromptEncoder | undefined;
       if (files.textEncoder && files.tokenizerDir) {
-        textEncoder = await PromptEncoder.load(files.textEncoder.path, files.textEncoder.config, options);
+        textEncoder = await PromptEncoder.load(files.textEncoder.path, files.textEncoder.config, options, tokenizerMaxLength(files.tokenizerDir) ?? 77);
         opened.push(textEncoder);
         tokenizer = loadPromptTokenizer(files.tokenizerDir, textEncoder.length);
         if (!unet.conditioned) throw new RiffError(`${files.unet.path}: the model has a text encoder but the unet takes no encoder_hidden_states`);
@@ -313,6 +314,11 @@ export class DiffusionPipeline {
     } else {
       images = samplesToImages(state.sample, dims, this.sampleRange);
     }
+    // What the VAE made is what is reported: a VAE whose factor is not the assumed one shows here.
+    const made = images[0]!;
+    if (made.width !== r.width || made.height !== r.height) {
+      warnings.push(`asked for ${r.width}x${r.height} but the VAE decoder made ${made.width}x${made.height} (its scale factor is not ${f})`);
+    }
     const end = performance.now();
     const denoiseMs = denoised - encoded;
     return {
@@ -324,8 +330,8 @@ export class DiffusionPipeline {
         sampler: samplerLabel(scheduler.className, scheduler.config.use_karras_sigmas === true),
         guidanceScale: r.guidanceScale,
         seed: r.seed,
-        width: r.width,
-        height: r.height,
+        width: made.width,
+        height: made.height,
         model: this.name,
         strength: r.strength,
       },
@@ -366,6 +372,11 @@ export class DiffusionPipeline {
     await this.textEncoder?.dispose();
     await this.vaeDecoder?.dispose();
     await this.vaeEncoder?.dispose();
+  }
+
+  /** `await using pipeline = await DiffusionPipeline.load(…)` disposes it at the end of the block. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.dispose();
   }
 
   private checkNotDisposed(): void {

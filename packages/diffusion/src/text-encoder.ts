@@ -15,6 +15,7 @@ export class PromptEncoder {
   private constructor(
     private readonly session: OnnxSession,
     config: JsonObject,
+    fallbackLength: number,
   ) {
     const ids = requireType(session, "input_ids", "text encoder", ["int64", "int32"]);
     refuseExtraInputs(session, "text encoder", ["input_ids", "attention_mask"]);
@@ -23,14 +24,19 @@ export class PromptEncoder {
     this.output = pickOutput(session, ["last_hidden_state"]);
     this.batchLimit = fixedBatch(ids);
     const fromShape = fixedDim(ids, 1);
-    this.length = fromShape ?? configNumber(config, "max_position_embeddings", 77);
+    this.length = fromShape ?? configNumber(config, "max_position_embeddings", fallbackLength);
     if (!Number.isInteger(this.length) || this.length < 1) throw new RiffError(`${session.path}: bad sequence length ${this.length}`);
   }
 
-  static async load(path: string, config: JsonObject, options: LoadOptions = {}): Promise<PromptEncoder> {
+  /**
+   * `fallbackLength`: L when neither the graph (a fixed input_ids dim) nor config.json
+   * (max_position_embeddings) says; legacy ONNX folders have neither, and diffusers then pads to the
+   * tokenizer's model_max_length.
+   */
+  static async load(path: string, config: JsonObject, options: LoadOptions = {}, fallbackLength = 77): Promise<PromptEncoder> {
     const session = await OnnxSession.load(path, { ...options, role: "text encoder", requiredInputs: ["input_ids"] });
     try {
-      return new PromptEncoder(session, config);
+      return new PromptEncoder(session, config, fallbackLength);
     } catch (error) {
       await session.dispose();
       throw error;

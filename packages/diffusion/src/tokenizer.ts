@@ -98,6 +98,14 @@ export function clipTokenizerJson(vocab: Record<string, number>, mergesText: str
   };
 }
 
+/** tokenizer_config.json's model_max_length, when it is a real length (transformers writes 1e30 for "none"). */
+export function tokenizerMaxLength(dir: string): number | undefined {
+  const path = folderFile(dir, "tokenizer_config.json");
+  if (!existsSync(path)) return undefined;
+  const value = readJson(path, "tokenizer config").model_max_length;
+  return typeof value === "number" && Number.isInteger(value) && value >= 1 && value <= 65536 ? value : undefined;
+}
+
 function loadJsonTokenizer(dir: string): { tokenizer: Tokenizer; config: JsonObject } {
   const configPath = folderFile(dir, "tokenizer_config.json");
   const specialPath = folderFile(dir, "special_tokens_map.json");

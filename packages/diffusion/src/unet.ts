@@ -14,6 +14,9 @@ import {
 
 const CONTEXT = "encoder_hidden_states";
 
+/** Latent channels of Stable Diffusion 1.x/2.x: what diffusers' OnnxStableDiffusionPipeline assumes. */
+export const LEGACY_LATENT_CHANNELS = 4;
+
 /**
  * The denoiser: sample [b, c, h, w] (float32), timestep (scalar, [1] or [b]; float32, int64 or
  * int32 — read from the session's metadata), optional encoder_hidden_states [b, L, D]
@@ -35,6 +38,7 @@ export class UNet {
   private constructor(
     private readonly session: OnnxSession,
     config: JsonObject,
+    fallbackChannels: number | undefined,
   ) {
     const sample = requireType(session, "sample", "unet", ["float32"]);
     const timestep = requireType(session, "timestep", "unet", ["float32", "int64", "int32"]);
@@ -49,7 +53,7 @@ export class UNet {
     if (this.timestepShape !== "batch" && fixedBatch(sample) !== undefined && fixedBatch(sample) !== 1) {
       throw new RiffError(`${session.path}: a unet with one timestep must take batch 1 or a dynamic batch`);
     }
-    const channels = configNumber(config, "in_channels", fixedDim(sample, 1) ?? Number.NaN);
+    const channels = configNumber(config, "in_channels", fixedDim(sample, 1) ?? fallbackChannels ?? Number.NaN);
     if (!Number.isInteger(channels) || channels < 1) {
       throw new RiffError(`${session.path}: cannot tell the unet's channel count (no in_channels in unet/config.json, none in the graph)`);
     }
@@ -61,10 +65,15 @@ export class UNet {
     this.sampleSize = typeof size === "number" ? size : Array.isArray(size) && typeof size[0] === "number" ? size[0] : h;
   }
 
-  static async load(path: string, config: JsonObject, options: LoadOptions = {}): Promise<UNet> {
+  /**
+   * `fallbackChannels`: the channel count when neither unet/config.json (in_channels) nor the graph
+   * (a fixed `sample` dim) gives one. diffusers' OnnxStableDiffusionPipeline, whose folders have no
+   * component config.json and a dynamic channel dim, always makes 4 latent channels.
+   */
+  static async load(path: string, config: JsonObject, options: LoadOptions = {}, fallbackChannels?: number): Promise<UNet> {
     const session = await OnnxSession.load(path, { ...options, role: "unet", requiredInputs: ["sample", "timestep"] });
     try {
-      return new UNet(session, config);
+      return new UNet(session, config, fallbackChannels);
     } catch (error) {
       await session.dispose();
       throw error;

@@ -9,7 +9,8 @@ export interface ChatMessage {
 }
 
 /**
- * Renders messages with the model's chat template (tokenizer_config.json chat_template, Jinja),
+ * Renders messages with the model's chat template (chat_template.jinja, else tokenizer_config.json
+ * chat_template; Jinja),
  * ending with the assistant's turn opened (add_generation_prompt), and tokenizes the result without
  * adding special tokens again (the template writes them), as transformers does.
  */
@@ -36,7 +37,7 @@ function pickTemplate(template: string | Readonly<Record<string, string>> | unde
   if (template !== undefined && typeof template.default === "string") return template.default;
   throw new RiffError(
     template === undefined
-      ? "this model has no chat template (tokenizer_config.json chat_template); use a plain prompt"
+      ? "this model has no chat template (chat_template.jinja or tokenizer_config.json chat_template); use a plain prompt"
       : `this model has several chat templates and none named "default" (${Object.keys(template).join(", ")})`,
     "chat",
   );

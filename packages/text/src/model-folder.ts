@@ -1,6 +1,6 @@
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { RiffError, folderFile, readJsonObject } from "@riff/core";
+import { RiffError, checkRegularFile, folderFile, readJsonObject } from "@riff/core";
 
 /**
  * Which weights file to load, with transformers.js's names: fp32 → onnx/model.onnx,
@@ -70,7 +70,7 @@ export function readModelFolder(dir: string, options: { dtype?: TextDtype } = {}
   const rawConfig = readJson(root, "config.json", true);
   const tokenizerJson = readJson(root, "tokenizer.json", true);
   const generationConfig = readJson(root, "generation_config.json", false);
-  const tokenizerConfig = readJson(root, "tokenizer_config.json", false);
+  const tokenizerConfig = withChatTemplateFile(root, readJson(root, "tokenizer_config.json", false));
   const config = normaliseConfig(rawConfig, generationConfig, root);
   const onnxPath = findDecoder(root, dtype);
   return { dir: root, config, rawConfig, generationConfig, tokenizerJson, tokenizerConfig, onnxPath, dtype };
@@ -85,6 +85,22 @@ function readJson(dir: string, name: string, required: boolean): JsonObject {
     throw new RiffError(`${dir} has no ${name}; a text model folder needs config.json, tokenizer.json and onnx/model.onnx`, "model");
   }
   return readJsonObject(path, name, "model");
+}
+
+/** Largest chat_template.jinja riff reads (real ones are a few KB). */
+const MAX_TEMPLATE_BYTES = 1024 * 1024;
+
+/**
+ * tokenizer_config.json with chat_template taken from chat_template.jinja when the folder has one:
+ * transformers ≥ 4.43 saves the template there, and its file wins over the config's key, as in
+ * transformers' from_pretrained.
+ */
+function withChatTemplateFile(dir: string, tokenizerConfig: JsonObject): JsonObject {
+  const path = folderFile(dir, "chat_template.jinja");
+  if (!existsSync(path)) return tokenizerConfig;
+  const size = checkRegularFile(path, "chat_template.jinja", "model");
+  if (size > MAX_TEMPLATE_BYTES) throw new RiffError(`${path} is too large for a chat template (${size} bytes)`, "model");
+  return { ...tokenizerConfig, chat_template: readFileSync(path, "utf8") };
 }
 
 /** onnx/model{suffix}.onnx first, then the merged decoder; the folder root as a fallback. */

@@ -1,4 +1,4 @@
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import {
   RiffError,
   Rng,
@@ -8,7 +8,7 @@ import {
   type GenerationOptions,
   type StepEvent,
 } from "@riff/core";
-import type { SessionStats } from "@riff/onnx";
+import { dynamicQuantizationOpsOf, type SessionStats } from "@riff/onnx";
 import { textLoadOptionsSchema, type LoadTextModelOptions } from "./load-options.js";
 import { BeamSearchModel } from "./beam-search.js";
 import { applyChatTemplate, type ChatMessage } from "./chat.js";
@@ -17,7 +17,7 @@ import { LookupModel } from "./lookup-decoding.js";
 import { SamplingModel, type SampledRow, type SamplingState, type TextStopReason } from "./generate.js";
 import { checkFolderAgainstGraph } from "./folder-checks.js";
 import { readModelFolder, type ModelConfig, type TextDtype } from "./model-folder.js";
-import { resolveOptions, type ResolvedOptions, type TextGenerationOptions } from "./options.js";
+import { DEFAULT_PROMPT_LOOKUP_TOKENS, resolveOptions, type ResolvedOptions, type TextGenerationOptions } from "./options.js";
 import { TextTracker } from "./stream.js";
 import { TextTokenizer } from "./tokenizer.js";
 import { RowConstraints } from "./structured/constraint.js";
@@ -57,6 +57,8 @@ export interface GenerationResult extends GeneratedSequence {
   readonly seed: number;
   /** Every returned sequence, best first for beam search; the fields above are sequences[0]'s. */
   readonly sequences: readonly GeneratedSequence[];
+  /** Tokens drafted per step by prompt lookup (0 = none; see {@link TextModel.promptLookupOff}). */
+  readonly promptLookupNumTokens: number;
 }
 
 /** One step of a stream: the new stable text (maybe ""), the token(s) behind it. */
@@ -86,13 +88,21 @@ export async function loadTextModel(dir: string, options: LoadTextModelOptions =
     source: join(folder.dir, "generation_config.json"),
   });
   const decoder = await Decoder.load(folder.onnxPath, folder.config, { threads: load.threads, executionProvider: load.executionProvider });
+  let dynamicOps: string[];
   try {
     checkFolderAgainstGraph(folder, decoder.graph, tokenizer.vocabularySize);
+    // Read after onnxruntime accepted the file, so a broken file gets the session's message.
+    dynamicOps = dynamicQuantizationOpsOf(folder.onnxPath);
   } catch (error) {
     await decoder.dispose();
     throw error;
   }
-  return new TextModel(folder.dir, folder.config, tokenizer, decoder, defaults, ignored);
+  const promptLookupOff =
+    dynamicOps.length > 0
+      ? `${relative(folder.dir, folder.onnxPath)} quantizes activations dynamically (${dynamicOps.join(", ")}): ` +
+        "checking drafted tokens in one pass would change the output, so prompt lookup is off unless asked for"
+      : undefined;
+  return new TextModel(folder.dir, folder.config, tokenizer, decoder, defaults, ignored, promptLookupOff);
 }
 
 export class TextModel implements AsyncDisposable {
@@ -112,6 +122,13 @@ export class TextModel implements AsyncDisposable {
     readonly defaults: Readonly<GenerationOptions>,
     /** generation_config.json keys riff does not use. */
     readonly ignoredGenerationConfigKeys: readonly string[],
+    /**
+     * Why greedy decoding does not draft by prompt lookup by default, when it does not: the
+     * decoder quantizes activations dynamically (one scale per pass), so a pass over drafted
+     * tokens is not the computation of one token at a time. promptLookupNumTokens (the call's or
+     * generation_config.json's) still turns it on.
+     */
+    readonly promptLookupOff: string | undefined = undefined,
   ) {
     this.decoderRef = decoder;
   }
@@ -272,6 +289,7 @@ export class TextModel implements AsyncDisposable {
       eosTokenIds: this.eosTokenIds,
       streaming,
       batch: prompts.length,
+      defaultPromptLookup: this.promptLookupOff === undefined ? DEFAULT_PROMPT_LOOKUP_TOKENS : 0,
     });
     if (encoded.some((ids) => ids.length !== promptLength) && !decoder.hasAttentionMask) {
       throw new RiffError(
@@ -282,7 +300,7 @@ export class TextModel implements AsyncDisposable {
     const padId = this.tokenizer.padTokenId ?? resolved.eosTokenIds[0] ?? 0;
     const started = performance.now();
     const empty = (stopReason: TextStopReason): GenerationResult[] =>
-      encoded.map((ids) => summarise([{ text: "", tokens: [], tokenCount: 0, stopReason }], ids.length, 0, 0, 0, resolved.seed));
+      encoded.map((ids) => summarise([{ text: "", tokens: [], tokenCount: 0, stopReason }], ids.length, 0, 0, 0, resolved));
     if (resolved.maxNewTokens === 0) return empty("length");
     if (resolved.signal?.aborted) return empty("aborted");
     const rows = encoded.length * (resolved.numBeams > 1 ? resolved.numBeams : resolved.numReturnSequences);
@@ -370,7 +388,7 @@ export class TextModel implements AsyncDisposable {
         ...(constraints !== undefined ? { incomplete: incomplete[p * n + i]! } : {}),
         ...(options.logprobs ? { logprobs: row.logprobs } : {}),
       }));
-      return summarise(sequences, prompt.length, timing.prefillMs, totalMs, timing.tokensPerSecond(sequences), options.seed);
+      return summarise(sequences, prompt.length, timing.prefillMs, totalMs, timing.tokensPerSecond(sequences), options);
     });
   }
 
@@ -413,7 +431,7 @@ export class TextModel implements AsyncDisposable {
         };
       });
       if (sequences.length === 0) sequences.push({ text: "", tokens: [], tokenCount: 0, stopReason: aborted ? "aborted" : "length" });
-      return summarise(sequences, prompt.length, timing.prefillMs, totalMs, timing.tokensPerSecond(sequences), options.seed);
+      return summarise(sequences, prompt.length, timing.prefillMs, totalMs, timing.tokensPerSecond(sequences), options);
     });
   }
 }
@@ -448,10 +466,11 @@ function summarise(
   prefillMs: number,
   totalMs: number,
   tokensPerSecond: number,
-  seed: number,
+  options: Pick<ResolvedOptions, "seed" | "promptLookupNumTokens">,
 ): GenerationResult {
   const first = sequences[0]!;
-  return { ...first, promptTokens, prefillMs, totalMs, tokensPerSecond, seed, sequences };
+  const { seed, promptLookupNumTokens } = options;
+  return { ...first, promptTokens, prefillMs, totalMs, tokensPerSecond, seed, sequences, promptLookupNumTokens };
 }
 
 async function drain<T>(generator: AsyncGenerator<unknown, T>): Promise<T> {

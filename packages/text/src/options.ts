@@ -103,6 +103,8 @@ export function resolveOptions(
     streaming: boolean;
     /** How many prompts run together. */
     batch: number;
+    /** Tokens to draft when neither the call nor the model says (default {@link DEFAULT_PROMPT_LOOKUP_TOKENS}; 0 for dynamically quantized decoders). */
+    defaultPromptLookup?: number;
   },
 ): ResolvedOptions {
   const { signal, responseFormat, ...own } = textOptionsSchema.parse(user, "library");
@@ -191,7 +193,7 @@ export function resolveOptions(
     if (context.batch > 1) throw optionError(key, `{${key}} decodes one prompt at a time; run batched prompts without it`);
   }
   const promptLookupNumTokens =
-    greedy && !beam && context.batch === 1 ? (own.promptLookupNumTokens ?? model.promptLookupNumTokens ?? DEFAULT_PROMPT_LOOKUP_TOKENS) : 0;
+    greedy && !beam && context.batch === 1 ? (own.promptLookupNumTokens ?? model.promptLookupNumTokens ?? context.defaultPromptLookup ?? DEFAULT_PROMPT_LOOKUP_TOKENS) : 0;
   // No hidden entropy: without a seed every run is repeatable (seed 0); pass one to vary the output.
   const seed = own.seed ?? model.seed ?? DEFAULT_SEED;
   const { maxNewTokens: _a, maxLength: _b, numBeams: _c, lengthPenalty: _d, earlyStopping: _e, numReturnSequences: _f, stop: _g, logprobs: _h, topLogprobs: _i, promptLookupNumTokens: _j, ...sampling } = merged;

@@ -54,3 +54,44 @@ test("chat: messages go through tokenizer_config's chat_template exactly as tran
     rmSync(root, { recursive: true, force: true });
   }
 });
+
+test("chat: chat_template.jinja (transformers ≥ 4.43) is read, and wins over tokenizer_config's chat_template", async () => {
+  const source = join(fixturesDir, "llama-tiny-gqa");
+  const root = mkdtempSync(join(tmpdir(), "riff-chat-jinja-"));
+  const messages: ChatMessage[] = [
+    { role: "system", content: "Answer briefly." },
+    { role: "user", content: "And God said" },
+  ];
+  const copy = (name: string, tokenizerConfig: Record<string, unknown>, jinja: string | undefined): string => {
+    const dir = join(root, name);
+    mkdirSync(join(dir, "onnx"), { recursive: true });
+    for (const file of ["config.json", "generation_config.json", "tokenizer.json", "special_tokens_map.json"]) copyFileSync(join(source, file), join(dir, file));
+    copyFileSync(join(source, "onnx", "model.onnx"), join(dir, "onnx", "model.onnx"));
+    writeFileSync(join(dir, "tokenizer_config.json"), JSON.stringify(tokenizerConfig));
+    if (jinja !== undefined) writeFileSync(join(dir, "chat_template.jinja"), jinja);
+    return dir;
+  };
+  try {
+    const config = JSON.parse(readFileSync(join(source, "tokenizer_config.json"), "utf8")) as Record<string, unknown>;
+    const inConfig = copy("in-config", { ...config, chat_template: LLAMA2_TEMPLATE }, undefined);
+    const inFile = copy("in-file", config, LLAMA2_TEMPLATE);
+    const both = copy("both", { ...config, chat_template: "{{ 'the config loses' }}" }, LLAMA2_TEMPLATE);
+    const want = await (async () => {
+      await using model = await loadTextModel(inConfig, { threads: 1 });
+      return { text: renderChat(model.tokenizer, messages), ids: model.encode(messages) };
+    })();
+    assert.equal(want.text, "<<SYS>>\nAnswer briefly.\n<</SYS>>\n\n<s>[INST] And God said [/INST]");
+    for (const dir of [inFile, both]) {
+      await using model = await loadTextModel(dir, { threads: 1 });
+      assert.equal(renderChat(model.tokenizer, messages), want.text, dir);
+      assert.deepEqual(model.encode(messages), want.ids, dir);
+      const result = await model.generate([{ role: "user", content: "God" }], { maxNewTokens: 3 });
+      assert.equal(result.tokenCount, 3);
+    }
+    // Neither: the message names both places.
+    await using bare = await loadTextModel(copy("bare", config, undefined), { threads: 1 });
+    assert.throws(() => bare.encode(messages), /no chat template \(chat_template\.jinja or tokenizer_config\.json chat_template\)/);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});

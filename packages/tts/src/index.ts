@@ -15,7 +15,7 @@ export {
 export { ABBREVIATIONS, type Abbreviation } from "./text/abbreviations.js";
 export { readableText, hasWords, type ReadableText } from "./text/readable.js";
 export { splitSentences, type SplitOptions } from "./text/sentences.js";
-export { phonemizeSentence, espeakPhonemize, warmUpEspeak, type PhonemizeFunction, type PhonemizeOptions } from "./text/phonemize.js";
+export { phonemizeSentence, espeakPhonemize, espeakLanguages, warmUpEspeak, type PhonemizeFunction, type PhonemizeOptions } from "./text/phonemize.js";
 export { phonemesToIds, BOS, EOS, PAD, type PhonemeIdMap, type PhonemeIds, type PhonemeIdOptions } from "./text/phoneme-ids.js";
 export { RealFft, type FloatArray } from "./dsp/fft.js";
 export { Stft, hannWindow, magnitude, type StftConfig, type Spectrogram } from "./dsp/stft.js";

@@ -113,6 +113,8 @@ function print(result: GenerationResult, model: TextModel, how: { json: boolean;
       totalMs: round(result.totalMs),
       seed: result.seed,
       model: model.dir,
+      promptLookupNumTokens: result.promptLookupNumTokens,
+      ...(model.promptLookupOff !== undefined ? { promptLookupOff: model.promptLookupOff } : {}),
       ...(result.logprobs !== undefined ? { logprobs: result.logprobs } : {}),
       ...(result.sequences.length > 1 ? { sequences: result.sequences } : {}),
     };

@@ -99,7 +99,7 @@ export const GENERATION_OPTIONS = {
     flag: "prompt-lookup",
     metavar: "n",
     doc: "greedy only: draft up to n tokens per step from earlier text, checked in one pass (same output, fewer passes)",
-    default: "4 (0 = off)",
+    default: "4, but 0 on dynamically quantized decoders (q8/int8: drafting would change their output); 0 = off",
   },
 } as const;
 

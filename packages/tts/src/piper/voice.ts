@@ -1,7 +1,7 @@
 import { RiffError, checkNumber } from "@riff/core";
 import { OnnxSession, float32, int64, floatData } from "@riff/onnx";
 import { phonemesToIds } from "../text/phoneme-ids.js";
-import { phonemizeSentence, type PhonemizeFunction } from "../text/phonemize.js";
+import { checkEspeakLanguage, phonemizeSentence, type PhonemizeFunction } from "../text/phonemize.js";
 import type { EncodedSentence, SynthesisOptions, Voice } from "../voice.js";
 import { loadPiperConfig, resolvePiperFiles, type PiperConfig } from "./config.js";
 
@@ -34,6 +34,8 @@ export class PiperVoice implements Voice {
   static async load(path: string, options: PiperLoadOptions = {}): Promise<PiperVoice> {
     const files = resolvePiperFiles(path);
     const loaded = loadPiperConfig(files.config);
+    // Refused here, by name, rather than as phonemizer's error at the first sentence.
+    await checkEspeakLanguage(loaded.language, files.config);
     const inference = options.inference ?? {};
     for (const [name, value] of Object.entries(inference)) {
       if (value !== undefined) checkNumber(`inference.${name}`, value, { min: 0 });

@@ -8,15 +8,58 @@
  * on its own and its terminator appended here.
  */
 
+import { RiffError } from "@riff/core";
+
 /** Text → espeak IPA lines (one per clause). The default is espeak-ng; tests may pass a fake. */
 export type PhonemizeFunction = (text: string, language: string) => Promise<string[]>;
 
 let espeak: Promise<PhonemizeFunction> | undefined;
 
+let languages: Promise<ReadonlySet<string>> | undefined;
+
 /** espeak-ng via `phonemizer`, loaded on first use (its WASM takes about a second to start). */
-export function espeakPhonemize(text: string, language: string): Promise<string[]> {
+export async function espeakPhonemize(text: string, language: string): Promise<string[]> {
   espeak ??= import("phonemizer").then((module) => module.phonemize);
-  return espeak.then((phonemize) => phonemize(text, language));
+  const phonemize = await espeak;
+  try {
+    return await phonemize(text, language);
+  } catch (error) {
+    // phonemizer throws a plain Error with every voice it knows; say it once, in riff's words.
+    if (error instanceof Error && error.message.startsWith("Invalid language identifier")) throw unsupportedLanguage(language);
+    throw error;
+  }
+}
+
+/**
+ * The language names and voice identifiers the bundled espeak-ng knows ("en-us", "gmw/en-us", …,
+ * lower-cased). `phonemizer` 1.2.1 ships English data only.
+ */
+export function espeakLanguages(): Promise<ReadonlySet<string>> {
+  languages ??= import("phonemizer").then(async (module) => {
+    const names = new Set<string>();
+    // phonemizer's types declare one voice; list_voices() returns an array of them.
+    const voices = (await module.list_voices()) as unknown as ReadonlyArray<Awaited<ReturnType<typeof module.list_voices>>>;
+    for (const voice of voices) {
+      names.add(voice.identifier.toLowerCase());
+      for (const language of voice.languages) names.add(language.name.toLowerCase());
+    }
+    return names;
+  });
+  return languages;
+}
+
+/** A RiffError unless the bundled espeak-ng can phonemize `language`; `source` names where it was read. */
+export async function checkEspeakLanguage(language: string, source: string): Promise<void> {
+  if (!(await espeakLanguages()).has(language.toLowerCase())) throw unsupportedLanguage(language, source);
+}
+
+function unsupportedLanguage(language: string, source?: string): RiffError {
+  return new RiffError(
+    `${source !== undefined ? `${source}: ` : ""}the voice speaks ${JSON.stringify(language)} (espeak.voice), but riff's bundled ` +
+      "espeak-ng (the phonemizer package) has English data only (en, en-us, en-gb and their variants); " +
+      "non-English Piper voices cannot be phonemized yet",
+    "voice",
+  );
 }
 
 /**
