@@ -73,7 +73,7 @@ export function parseTextRequest(endpoint: TextEndpoint, body: Body): TextReques
 export function textErrorFor(request: Pick<TextRequest, "aliases">, error: unknown): ApiError {
   const api = toApiError(textOptionsSchema.inVocabulary(error, "config", undefined, request.aliases));
   // The chat template's errors are about the messages.
-  if (api.param === "chat" && request.aliases.messages !== undefined) return new ApiError(api.status, api.message, "messages", api.code, api.type);
+  if (api.param === "chat" && request.aliases.messages !== undefined) return new ApiError(api.status, `messages: ${api.message}`, "messages", api.code, api.type);
   return api;
 }
 
