@@ -119,9 +119,9 @@ test("errors surface as the client's APIError with status and param", async () =
 });
 
 test("images.generate: a PNG with the CLI's parameters chunk, the library's bytes for the seed", async () => {
-  const response = await client.images.generate({ model: "shapes-diffusion", prompt: "a red circle", size: "32x32", response_format: "b64_json", seed: 3, steps: 4 } as OpenAI.ImageGenerateParams);
+  const response = await client.images.generate({ model: "shapes-diffusion", prompt: "a red circle", size: "32x32", response_format: "b64_json", seed: 3, steps: 4 } as unknown as OpenAI.ImageGenerateParamsNonStreaming);
   const png = Buffer.from(response.data![0]!.b64_json!, "base64");
-  const pipeline = await DiffusionPipeline.load(resolveModelDir("image"));
+  const pipeline = await DiffusionPipeline.load(resolveModelDir("image", undefined));
   try {
     const result = await pipeline.run({ prompt: "a red circle", seed: 3, steps: 4, width: 32, height: 32 });
     const expected = await encodePng(result.images[0]!, formatParameters(result.parameters));
@@ -135,7 +135,7 @@ test("images.generate: a PNG with the CLI's parameters chunk, the library's byte
 test("audio.speech.create: a streamed WAV whose samples are riff speak's", async () => {
   const response = await client.audio.speech.create({ model: "slt-voice", voice: "alloy", input: "Hello there. It is a fine day.", response_format: "wav", seed: 2 } as OpenAI.Audio.SpeechCreateParams);
   const wav = Buffer.from(await response.arrayBuffer());
-  const voice = await loadVoice(resolveModelDir("speech"));
+  const voice = await loadVoice(resolveModelDir("speech", undefined));
   const out = join(work, "speech.wav");
   try {
     await speakToFile("Hello there. It is a fine day.", out, { voice, seed: 2, speed: 1 });

@@ -40,7 +40,7 @@ test("the page streams text, shows an image and plays a WAV, through /v1 only", 
   await page.click("#image-go");
   const img = page.locator("#image-out img");
   await img.waitFor({ timeout: 60_000 });
-  const width = await img.evaluate((el) => (el as HTMLImageElement).naturalWidth);
+  const width = await img.evaluate((el) => (el as unknown as { naturalWidth: number }).naturalWidth);
   assert.ok(width > 0, "the PNG decoded in the browser");
 
   await page.click("#speech-go");
