@@ -7,6 +7,7 @@ import { registerImage } from "./commands/image.js";
 import { registerSpeak } from "./commands/speak.js";
 import { registerModels } from "./commands/models.js";
 import { registerDemo } from "./commands/demo.js";
+import { registerServe } from "./commands/serve.js";
 import { installSignalHandlers, interruptedExitCode } from "./signals.js";
 
 const packageJson = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerSpeak(program);
   registerModels(program);
   registerDemo(program);
+  registerServe(program);
   return program;
 }
 

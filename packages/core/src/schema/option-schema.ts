@@ -44,6 +44,11 @@ export interface ParseOptions {
   readonly extra?: Iterable<string>;
   /** Unknown names: refuse ("error", the default) or hand them over and go on. */
   readonly onUnknown?: "error" | ((names: readonly string[]) => void);
+  /**
+   * The caller's own names for some options, mapped to the vocabulary's (an HTTP request's
+   * `max_tokens` for config's `max_new_tokens`): accepted in input, and used in errors.
+   */
+  readonly aliases?: Readonly<Record<string, string>>;
 }
 
 export class OptionSchema<T extends OptionTable> {
@@ -108,14 +113,19 @@ export class OptionSchema<T extends OptionTable> {
     const out: Record<string, unknown> = {};
     const unknown: string[] = [];
     const inputName = vocabulary === "cli" ? "library" : vocabulary;
+    const aliases = how.aliases ?? {};
     for (const [name, value] of Object.entries(input as Record<string, unknown>)) {
       if (value === undefined || (vocabulary === "config" && value === null) || extra.has(name)) continue;
-      const key = this.keyOf(name, inputName);
+      const key = this.keyOf(aliases[name] ?? name, inputName);
       if (key === undefined) {
         unknown.push(name);
         continue;
       }
-      out[key] = this.check(key, value, vocabulary, how.source);
+      try {
+        out[key] = this.check(key, value, vocabulary, how.source);
+      } catch (error) {
+        throw aliases[name] === undefined ? error : this.inVocabulary(error, vocabulary, undefined, { [name]: aliases[name]! });
+      }
     }
     if (unknown.length > 0) {
       if (typeof how.onUnknown === "function") how.onUnknown(unknown);
@@ -137,11 +147,23 @@ export class OptionSchema<T extends OptionTable> {
 
   /**
    * Re-words a RiffError from the library (whose template names options by library key) in the
-   * caller's vocabulary; other errors pass through unchanged.
+   * caller's vocabulary, and by `aliases` (caller's name → the vocabulary's, as in parse) where the
+   * caller used one; other errors pass through unchanged.
    */
-  inVocabulary(error: unknown, vocabulary: Vocabulary, source?: string): unknown {
+  inVocabulary(error: unknown, vocabulary: Vocabulary, source?: string, aliases: Readonly<Record<string, string>> = {}): unknown {
     if (!(error instanceof RiffError) || vocabulary === "library") return error;
-    const name = (key: string): string => this.nameOf(key, vocabulary) ?? key;
+    const callerName = new Map(Object.entries(aliases).map(([alias, name]) => [name, alias]));
+    const spoken = (name: string): string => callerName.get(name) ?? name;
+    if (this.options[error.option ?? ""] === undefined && callerName.has(error.option ?? "")) {
+      // Already in the vocabulary (a check() error): rename the vocabulary's name to the alias.
+      const from = error.option!;
+      const message = error.message.split(from).join(spoken(from));
+      return new RiffError(message, spoken(from));
+    }
+    const name = (key: string): string => {
+      const named = this.nameOf(key, vocabulary) ?? key;
+      return spoken(named);
+    };
     const where = source === undefined ? "" : `${source}: `;
     if (error.template !== undefined) {
       const option = error.option === undefined ? undefined : name(error.option);

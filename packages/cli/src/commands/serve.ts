@@ -1,0 +1,63 @@
+/** `riff serve`: the OpenAI-compatible HTTP server (@riff/server) until SIGINT/SIGTERM, which drain it. */
+import type { Command } from "commander";
+import { RiffError } from "@riff/core";
+import { startServer } from "@riff/server";
+import { interruptSignal } from "../signals.js";
+
+interface ServeCliOptions {
+  readonly port: string;
+  readonly host: string;
+  readonly textModel?: string;
+  readonly imageModel?: string;
+  readonly voice?: string;
+  readonly maxBatch: string;
+  readonly maxQueue: string;
+  readonly timeout: string;
+  readonly log?: boolean;
+}
+
+function integer(flag: string, value: string, min: number, max: number): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) throw new RiffError(`${flag} must be an integer in [${min}, ${max}], got ${value}`, flag);
+  return n;
+}
+
+export function registerServe(program: Command): void {
+  program
+    .command("serve")
+    .description("Serve text, images and speech over HTTP in the OpenAI API's shape (/v1), with a web page at /")
+    .option("--port <n>", "port to listen on (0 = any free port)", "8080")
+    .option("--host <address>", "address to listen on", "127.0.0.1")
+    .option("--text-model <dir>", "text model folder (default: the embedded model)")
+    .option("--image-model <dir>", "image model folder (default: the embedded model)")
+    .option("--voice <path>", "voice folder or Piper .onnx (default: the embedded voice)")
+    .option("--max-batch <n>", "text requests generating at once", "8")
+    .option("--max-queue <n>", "requests waiting per model; more are answered 429", "64")
+    .option("--timeout <seconds>", "stop a request that runs longer (408)", "300")
+    .option("--log", "log each request (pino JSON on stdout)")
+    .action(async (options: ServeCliOptions) => {
+      const server = await startServer({
+        port: integer("--port", options.port, 0, 65535),
+        host: options.host,
+        textModel: options.textModel,
+        imageModel: options.imageModel,
+        voice: options.voice,
+        maxBatch: integer("--max-batch", options.maxBatch, 1, 1024),
+        maxQueue: integer("--max-queue", options.maxQueue, 1, 1_000_000),
+        requestTimeoutMs: integer("--timeout", options.timeout, 1, 86_400) * 1000,
+        logger: options.log === true,
+      }).catch((error: unknown) => {
+        if (error instanceof RiffError && error.option !== undefined) {
+          const flags: Record<string, string> = { textModel: "--text-model", imageModel: "--image-model", voice: "--voice", port: "--port" };
+          const flag = flags[error.option];
+          if (flag !== undefined) throw new RiffError(`${flag}: ${error.message}`, flag);
+        }
+        throw error;
+      });
+      process.stderr.write(`riff: serving on ${server.url} (Ctrl-C or SIGTERM to stop)\n`);
+      const stop = interruptSignal();
+      await new Promise<void>((resolve) => (stop.aborted ? resolve() : stop.addEventListener("abort", () => resolve(), { once: true })));
+      // Drain: requests in flight finish, new ones are refused; then the models are freed.
+      await server.close();
+    });
+}

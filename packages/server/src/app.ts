@@ -1,0 +1,146 @@
+/**
+ * `riff serve` as a library: loads the served models, builds the fastify app (OpenAI-shaped /v1
+ * routes, /health, /metrics, the web page at /), listens, and closes by draining requests in
+ * flight before freeing the models.
+ */
+import { readFileSync } from "node:fs";
+import { basename, resolve } from "node:path";
+import Fastify, { type FastifyInstance } from "fastify";
+import { RiffError, resolveModelDir } from "@riff/core";
+import { loadTextModel } from "@riff/text";
+import { DiffusionPipeline } from "@riff/diffusion";
+import { loadVoice, warmUpEspeak } from "@riff/tts";
+import { ApiError, toApiError } from "./errors.js";
+import { ServerMetrics } from "./metrics.js";
+import { ModelQueue } from "./queue.js";
+import { registerTextRoutes, type TextService } from "./text-routes.js";
+import { registerImageRoutes, type ImageService } from "./image-routes.js";
+import { registerSpeechRoutes, type SpeechService } from "./speech-routes.js";
+
+export interface ServeOptions {
+  /** Port to listen on; 0 picks a free one. Default 8080. */
+  readonly port?: number;
+  /** Default 127.0.0.1 (this machine only). */
+  readonly host?: string;
+  /** Model folders; undefined = the embedded default, false = do not serve that modality. */
+  readonly textModel?: string | false;
+  readonly imageModel?: string | false;
+  readonly voice?: string | false;
+  /** Text requests generating at once. Default 8. */
+  readonly maxBatch?: number;
+  /** Requests waiting per model beyond those running; more are a 429. Default 64. */
+  readonly maxQueue?: number;
+  /** Largest request body in bytes. Default 1 MiB. */
+  readonly bodyLimit?: number;
+  /** A request running longer is stopped (408). Default 300 s. */
+  readonly requestTimeoutMs?: number;
+  /** fastify's pino logger on stderr. Default false. */
+  readonly logger?: boolean;
+}
+
+export interface RiffServer {
+  readonly app: FastifyInstance;
+  /** http://host:port */
+  readonly url: string;
+  readonly metrics: ServerMetrics;
+  /** Stops accepting, lets requests in flight finish, then frees the models. */
+  close(): Promise<void>;
+}
+
+const PAGE = new URL("../public/index.html", import.meta.url);
+
+function positive(name: string, value: number | undefined, fallback: number): number {
+  const v = value ?? fallback;
+  if (!Number.isInteger(v) || v < 1) throw new RiffError(`${name} must be an integer ≥ 1, got ${String(value)}`, name);
+  return v;
+}
+
+export async function startServer(options: ServeOptions = {}): Promise<RiffServer> {
+  const maxBatch = positive("maxBatch", options.maxBatch, 8);
+  const maxQueue = positive("maxQueue", options.maxQueue, 64);
+  const timeoutMs = positive("requestTimeoutMs", options.requestTimeoutMs, 300_000);
+  const port = options.port ?? 8080;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RiffError(`port must be an integer in [0, 65535], got ${port}`, "port");
+  const metrics = new ServerMetrics();
+  const disposers: Array<() => Promise<void>> = [];
+  const freeAll = async (): Promise<void> => {
+    for (const dispose of disposers.splice(0).reverse()) await dispose();
+  };
+  const queue = (id: string, concurrency: number): ModelQueue => new ModelQueue(id, concurrency, maxQueue, metrics.watch(id));
+  let text: TextService | undefined;
+  let image: ImageService | undefined;
+  let speech: SpeechService | undefined;
+  try {
+    if (options.textModel !== false) {
+      const dir = resolve(resolveModelDir("text", options.textModel, "textModel"));
+      const model = await loadTextModel(dir);
+      disposers.push(() => model.dispose());
+      text = { id: basename(dir), model, queue: queue(basename(dir), maxBatch) };
+    }
+    if (options.imageModel !== false) {
+      const dir = resolve(resolveModelDir("image", options.imageModel, "imageModel"));
+      const pipeline = await DiffusionPipeline.load(dir);
+      disposers.push(() => pipeline.dispose());
+      image = { id: basename(dir), pipeline, queue: queue(basename(dir), 1) };
+    }
+    if (options.voice !== false) {
+      const dir = resolve(resolveModelDir("speech", options.voice, "voice"));
+      const voice = await loadVoice(dir);
+      disposers.push(() => voice.dispose());
+      await warmUpEspeak();
+      speech = { id: basename(dir).replace(/\.onnx$/, ""), voice, queue: queue(basename(dir), 1) };
+    }
+  } catch (error) {
+    await freeAll();
+    throw error;
+  }
+
+  const app = Fastify({ logger: options.logger ?? false, bodyLimit: options.bodyLimit ?? 1024 * 1024, forceCloseConnections: "idle" });
+  app.addHook("onResponse", async (request, reply) => {
+    const route = request.routeOptions.url ?? "unmatched";
+    metrics.requests.inc({ route, status: String(reply.statusCode) });
+    metrics.latency.observe({ route }, reply.elapsedTime / 1000);
+  });
+  app.setErrorHandler(async (error, request, reply) => {
+    const api = toApiError(error);
+    if (api.status >= 500) request.log.error(error);
+    if (api.retryAfter !== undefined) void reply.header("retry-after", String(api.retryAfter));
+    return reply.status(api.status).send(api.body());
+  });
+  app.setNotFoundHandler(async (request, reply) => {
+    const api = new ApiError(404, `no route ${request.method} ${request.url}`, null, "not_found");
+    return reply.status(404).send(api.body());
+  });
+  const page = readFileSync(PAGE, "utf8");
+  app.get("/", async (_request, reply) => reply.type("text/html; charset=utf-8").send(page));
+  app.get("/health", async () => ({ status: "ok", models: { text: text?.id ?? null, image: image?.id ?? null, speech: speech?.id ?? null } }));
+  app.get("/metrics", async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
+  app.get("/v1/models", async () => {
+    const created = Math.floor(Date.now() / 1000);
+    const served = [text && { id: text.id, kind: "text" }, image && { id: image.id, kind: "image" }, speech && { id: speech.id, kind: "speech" }];
+    return { object: "list", data: served.filter((m) => m !== undefined).map((m) => ({ id: m.id, object: "model", created, owned_by: "riff", riff_modality: m.kind })) };
+  });
+  registerTextRoutes(app, { text, metrics, timeoutMs });
+  registerImageRoutes(app, { image, timeoutMs });
+  registerSpeechRoutes(app, { speech, timeoutMs });
+
+  try {
+    await app.listen({ port, host: options.host ?? "127.0.0.1" });
+  } catch (error) {
+    await freeAll();
+    throw new RiffError(`cannot listen on ${options.host ?? "127.0.0.1"}:${port}: ${(error as Error).message}`, "port");
+  }
+  const address = app.server.address();
+  const url = typeof address === "object" && address !== null ? `http://${address.family === "IPv6" ? `[${address.address}]` : address.address}:${address.port}` : String(address);
+  let closing: Promise<void> | undefined;
+  return {
+    app,
+    url,
+    metrics,
+    close: () =>
+      (closing ??= (async () => {
+        await app.close();
+        await freeAll();
+      })()),
+  };
+}
