@@ -75,7 +75,9 @@ export async function startServer(options: ServeOptions = {}): Promise<RiffServe
       const dir = resolve(resolveModelDir("text", options.textModel, "textModel"));
       const model = await loadTextModel(dir);
       disposers.push(() => model.dispose());
-      text = { id: basename(dir), model, queue: queue(basename(dir), maxBatch) };
+      const batch = model.continuousBatch({ maxRows: maxBatch });
+      metrics.watchBatch(() => batch.stats);
+      text = { id: basename(dir), model, batch, queue: queue(basename(dir), maxBatch) };
     }
     if (options.imageModel !== false) {
       const dir = resolve(resolveModelDir("image", options.imageModel, "imageModel"));

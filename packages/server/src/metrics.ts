@@ -4,6 +4,7 @@
  * running jobs per model, generated tokens and tokens/s, text batch sizes.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import type { ContinuousBatchStats } from "@riff/text";
 
 export class ServerMetrics {
   readonly registry = new Registry();
@@ -34,8 +35,42 @@ export class ServerMetrics {
   });
   readonly aborted = new Counter({ name: "riff_aborted_total", help: "Generations stopped because their client left or timed out", labelNames: ["model"], registers: [this.registry] });
 
+  /** The text model's continuous batch, read when /metrics is scraped. */
+  private batchStats: (() => ContinuousBatchStats) | undefined;
+  readonly batchRows: Gauge = new Gauge({
+    name: "riff_text_batch_rows",
+    help: "Rows (sequences) in the text model's continuous batch now",
+    registers: [this.registry],
+    collect: (): void => this.batchRows.set(this.batchStats?.().rows ?? 0),
+  });
+  readonly batchSteps: Gauge<"count"> = new Gauge({
+    name: "riff_text_batch_steps",
+    help: "Decode steps of the continuous batch (one forward pass each), and rows decoded over them",
+    labelNames: ["count"],
+    registers: [this.registry],
+    collect: (): void => {
+      const stats = this.batchStats?.();
+      this.batchSteps.set({ count: "steps" }, stats?.steps ?? 0);
+      this.batchSteps.set({ count: "rows" }, stats?.rowSteps ?? 0);
+    },
+  });
+  readonly batchFreed: Gauge<"reason"> = new Gauge({
+    name: "riff_text_batch_rows_freed",
+    help: "Rows that left the continuous batch (their KV cache rows freed), by why",
+    labelNames: ["reason"],
+    registers: [this.registry],
+    collect: (): void => {
+      const freed = this.batchStats?.().freed ?? { finished: 0, aborted: 0, failed: 0 };
+      for (const [reason, n] of Object.entries(freed)) this.batchFreed.set({ reason }, n);
+    },
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: "riff_process_" });
+  }
+
+  watchBatch(stats: () => ContinuousBatchStats): void {
+    this.batchStats = stats;
   }
 
   /** The queue callback for one model's gauges. */

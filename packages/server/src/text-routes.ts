@@ -7,7 +7,7 @@ import { randomUUID } from "node:crypto";
 import { Readable } from "node:stream";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { ChosenTokenLogprobs } from "@riff/core";
-import type { GenerationResult, TextDelta, TextModel, TextStopReason } from "@riff/text";
+import type { ContinuousBatch, GenerationResult, TextDelta, TextModel, TextStopReason } from "@riff/text";
 import { bodyObject, checkModel } from "./fields.js";
 
 import type { ModelQueue } from "./queue.js";
@@ -18,6 +18,9 @@ import { parseTextRequest, textErrorFor, type TextEndpoint, type TextRequest } f
 export interface TextService {
   readonly id: string;
   readonly model: TextModel;
+  /** Every text request generates in this continuous batch (beam search and drafting run alone). */
+  readonly batch: ContinuousBatch;
+  /** Admission: at most --max-batch requests in the batch, --max-queue waiting. */
   readonly queue: ModelQueue;
 }
 
@@ -41,7 +44,7 @@ async function serveText(endpoint: TextEndpoint, request: FastifyRequest, reply:
   const started = performance.now();
   const body = bodyObject(request.body);
   checkModel(body, context.text?.id, "text");
-  const { model, queue, id: modelId } = context.text!;
+  const { model, batch, queue, id: modelId } = context.text!;
   const parsed = parseTextRequest(endpoint, body);
   const { signal, error: abortError } = requestSignal(reply, context.timeoutMs);
   const shape = new Shapes(endpoint, modelId, model);
@@ -62,7 +65,7 @@ async function serveText(endpoint: TextEndpoint, request: FastifyRequest, reply:
 
   if (!parsed.stream) {
     try {
-      const result = await model.generate(parsed.prompt, { ...parsed.options, signal });
+      const result = await batch.generate(parsed.prompt, { ...parsed.options, signal });
       finished(result);
       if (result.stopReason === "aborted") throw abortError();
       return shape.whole(result);
@@ -73,7 +76,9 @@ async function serveText(endpoint: TextEndpoint, request: FastifyRequest, reply:
     }
   }
 
-  const stream = model.stream(parsed.prompt, { ...parsed.options, signal });
+  const stream = batch.stream(parsed.prompt, { ...parsed.options, signal });
+  // Counted when the generation ends, read or not: a client that left may never read its end.
+  stream.result.then(finished, () => undefined);
   const deltas = stream[Symbol.asyncIterator]();
   let first: IteratorResult<TextDelta, void>;
   try {
@@ -91,7 +96,6 @@ async function serveText(endpoint: TextEndpoint, request: FastifyRequest, reply:
         if (next.value.text !== "" || next.value.logprobs !== undefined) yield shape.event(shape.chunk({ content: next.value.text }, null, next.value.logprobs));
       }
       const result = await stream.result;
-      finished(result);
       if (result.stopReason === "aborted") {
         yield shape.event(abortError().body());
         return;

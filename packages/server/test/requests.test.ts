@@ -76,13 +76,17 @@ test("malformed JSON, a body too large and a non-object body are 4xx in OpenAI's
   assert.equal(list.status, 400);
 });
 
-/** Reads one SSE completion stream to its end; `leaveAfter` chunks then disconnects. */
+/**
+ * Reads one SSE completion stream to its end; `leaveAfter` chunks then disconnects. A client that
+ * leaves asks for 200 tokens: the continuous batch does not wait for readers, so a short
+ * generation could end before the server sees the disconnect.
+ */
 async function streamCompletion(prompt: string, leaveAfter?: number): Promise<{ text: string; done: boolean }> {
   const controller = new AbortController();
   const response = await fetch(`${server.url}/v1/completions`, {
     method: "POST",
     headers: { "content-type": "application/json" },
-    body: JSON.stringify({ prompt, max_tokens: 48, temperature: 0, stream: true }),
+    body: JSON.stringify({ prompt, temperature: 0, stream: true, ...(leaveAfter === undefined ? { max_tokens: 48 } : { max_tokens: 200, min_new_tokens: 200 }) }),
     signal: controller.signal,
   });
   assert.equal(response.status, 200);
@@ -123,6 +127,9 @@ test("32 concurrent streaming clients get their own complete output; 8 leaving m
   const alone = new Map<string, string>();
   for (const prompt of prompts) alone.set(prompt, (await streamCompletion(prompt)).text);
   const abortedBefore = await metric("riff_aborted_total");
+  const freedBefore = await metric('riff_text_batch_rows_freed{reason="aborted"}');
+  const stepsBefore = await metric('riff_text_batch_steps{count="steps"}');
+  const rowStepsBefore = await metric('riff_text_batch_steps{count="rows"}');
   const clients = Array.from({ length: 32 }, (_, i) => ({ prompt: prompts[i % prompts.length]!, leave: i % 4 === 1 ? 2 : undefined }));
   const results = await Promise.all(clients.map((c) => streamCompletion(c.prompt, c.leave)));
   for (const [i, result] of results.entries()) {
@@ -134,6 +141,12 @@ test("32 concurrent streaming clients get their own complete output; 8 leaving m
   for (let tries = 0; tries < 100 && (await metric("riff_aborted_total")) - abortedBefore < 8; tries++) await new Promise((r) => setTimeout(r, 50));
   assert.equal((await metric("riff_aborted_total")) - abortedBefore, 8);
   assert.equal(await metric('riff_running{model="kjv-llama"}'), 0);
+  // Their rows left the continuous batch, which decoded the clients together.
+  assert.equal((await metric('riff_text_batch_rows_freed{reason="aborted"}')) - freedBefore, 8);
+  assert.equal(await metric("riff_text_batch_rows "), 0);
+  const steps = (await metric('riff_text_batch_steps{count="steps"}')) - stepsBefore;
+  const rowSteps = (await metric('riff_text_batch_steps{count="rows"}')) - rowStepsBefore;
+  assert.ok(rowSteps / steps > 8, `mean rows per forward pass ${rowSteps / steps}`);
   assert.equal(await metric('riff_queue_depth{model="kjv-llama"}'), 0);
 });
 

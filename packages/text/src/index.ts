@@ -1,6 +1,8 @@
 export { loadTextModel, TextModel } from "./model.js";
 export type { Prompt, GeneratedSequence, GenerationResult, TextDelta, TextStream } from "./model.js";
 export type { TextGenerationOptions } from "./options.js";
+export { ContinuousBatch } from "./continuous-batch.js";
+export type { ContinuousBatchOptions, ContinuousBatchStats } from "./continuous-batch.js";
 export type { ResponseFormat } from "./structured/response-format.js";
 export { GRAMMAR_CACHE_SIZE } from "./structured/grammar-cache.js";
 export { DEFAULT_MAX_NEW_TOKENS, TEXT_OPTIONS, textOptionsSchema } from "./options.js";

@@ -46,6 +46,38 @@ export class KvCache {
     return new KvCache(layout, tensors, 0, batch);
   }
 
+  /**
+   * A cache of `length` positions whose row i is parts[i]'s row, right-aligned: a shorter source
+   * is left-padded with zeros (its row's attention mask must cover them), a longer one loses its
+   * first positions (which must be padding). Continuous batching admits and drops rows with it,
+   * one copy each time the batch changes.
+   */
+  static splice(layout: KvLayout, length: number, parts: readonly { readonly cache: KvCache; readonly row: number }[]): KvCache {
+    const { heads, headDim, type } = layout;
+    const block = length * headDim;
+    const dims = [parts.length, heads, length, headDim];
+    for (const { cache, row } of parts) {
+      if (!Number.isInteger(row) || row < 0 || row >= cache.batch) throw new RangeError(`splice: row ${row} outside batch ${cache.batch}`);
+    }
+    const copy = (layer: number, which: "key" | "value"): OrtTensor => {
+      const out = type === "float32" ? new Float32Array(parts.length * heads * block) : new Uint16Array(parts.length * heads * block);
+      parts.forEach(({ cache, row }, i) => {
+        const source = cache.tensors[layer]![which].data as KvData;
+        const from = cache.length * headDim;
+        const shift = block - from;
+        for (let h = 0; h < heads; h++) {
+          const s = (row * heads + h) * from;
+          const d = (i * heads + h) * block;
+          if (shift >= 0) out.set(source.subarray(s, s + from), d + shift);
+          else out.set(source.subarray(s - shift, s + from), d);
+        }
+      });
+      return makeKv(type, out, dims);
+    };
+    const tensors = layout.layers.map((_, layer) => ({ key: copy(layer, "key"), value: copy(layer, "value") }));
+    return new KvCache(layout, tensors, length, parts.length);
+  }
+
   /** The cache after a forward pass: the `present.*` outputs themselves (no copy). */
   static fromOutputs(layout: KvLayout, outputs: Readonly<Record<string, OrtTensor>>): KvCache {
     let length = -1;

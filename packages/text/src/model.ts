@@ -12,6 +12,7 @@ import { dynamicQuantizationOpsOf, type SessionStats } from "@riff/onnx";
 import { textLoadOptionsSchema, type LoadTextModelOptions } from "./load-options.js";
 import { BeamSearchModel } from "./beam-search.js";
 import { applyChatTemplate, type ChatMessage } from "./chat.js";
+import { ContinuousBatch, type ContinuousBatchOptions } from "./continuous-batch.js";
 import { Decoder } from "./decoder.js";
 import { LookupModel } from "./lookup-decoding.js";
 import { SamplingModel, type SampledRow, type SamplingState, type TextStopReason } from "./generate.js";
@@ -237,6 +238,33 @@ export class TextModel implements AsyncDisposable {
         return result;
       },
     };
+  }
+
+  /**
+   * A continuous batch on this model: its generate() and stream() calls share one forward pass
+   * per step, joining the running batch at the next step and leaving it when they end, each with
+   * the output it gets alone (see continuous-batch.ts for what runs outside the batch).
+   */
+  continuousBatch(options: ContinuousBatchOptions = {}): ContinuousBatch {
+    return new ContinuousBatch(
+      {
+        model: this,
+        decoder: this.decoder,
+        disposing: this.disposing.signal,
+        resolve: (call, promptLength, streaming) =>
+          resolveOptions(call, this.defaults, {
+            promptLength,
+            contextLength: this.contextLength,
+            eosTokenIds: this.eosTokenIds,
+            streaming,
+            batch: 1,
+            // The batch is the speed-up; drafting runs alone, so only when asked for.
+            defaultPromptLookup: 0,
+          }),
+        constraints: (grammar, rows, eosTokenIds) => this.constraints(grammar, rows, eosTokenIds),
+      },
+      options,
+    );
   }
 
   /**

@@ -1,0 +1,133 @@
+/**
+ * The `serve` bench section: `riff serve`'s continuous batching on the default text model. Total
+ * tokens/s of 8 and 32 concurrent streaming clients against the same clients served one at a
+ * time (goals ≥ 3× and ≥ 5×), p50/p99 time to first token and per-token latency, and a single
+ * client's HTTP streaming tokens/s against the library's own stream() (goal ≥ 0.9).
+ *
+ * Every request samples with its own seed and a fixed length (min_new_tokens = max_tokens), so
+ * the work is the same however the requests are scheduled and no request drafts by prompt lookup.
+ */
+import { resolveModelDir } from "@riff/core";
+import { startServer } from "@riff/server";
+import { loadTextModel } from "@riff/text";
+import { goal, median, round, type BenchSection } from "./section.js";
+
+const TOKENS = 96;
+const PROMPTS = ["In the beginning", "And the LORD said unto Moses,", "Blessed are the meek", "For God so loved the world", "The LORD is my shepherd"];
+
+interface ClientRun {
+  readonly tokens: number;
+  readonly firstMs: number;
+  /** Milliseconds between consecutive streamed chunks. */
+  readonly gaps: number[];
+  readonly ms: number;
+}
+
+function body(i: number): Record<string, unknown> {
+  return { prompt: PROMPTS[i % PROMPTS.length], max_tokens: TOKENS, min_new_tokens: TOKENS, temperature: 0.8, seed: i, stream: true, stream_options: { include_usage: true } };
+}
+
+async function client(url: string, i: number): Promise<ClientRun> {
+  const started = performance.now();
+  const response = await fetch(`${url}/v1/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body(i)) });
+  if (response.status !== 200) throw new Error(`status ${response.status}: ${await response.text()}`);
+  const decoder = new TextDecoder();
+  let buffer = "";
+  let tokens = 0;
+  let firstMs = 0;
+  let last = 0;
+  const gaps: number[] = [];
+  for await (const bytes of response.body!) {
+    buffer += decoder.decode(bytes as Uint8Array, { stream: true });
+    let end: number;
+    while ((end = buffer.indexOf("\n\n")) >= 0) {
+      const event = buffer.slice(0, end).replace(/^data: /, "");
+      buffer = buffer.slice(end + 2);
+      if (event === "[DONE]") continue;
+      const data = JSON.parse(event) as { choices: Array<{ text?: string }>; usage?: { completion_tokens: number } };
+      if (data.usage !== undefined) tokens = data.usage.completion_tokens;
+      if ((data.choices[0]?.text ?? "") === "") continue;
+      const now = performance.now();
+      if (firstMs === 0) firstMs = now - started;
+      else gaps.push(now - last);
+      last = now;
+    }
+  }
+  return { tokens, firstMs, gaps, ms: performance.now() - started };
+}
+
+function percentile(values: readonly number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+}
+
+async function load(url: string, clients: number, together: boolean): Promise<{ tokensPerSecond: number; runs: ClientRun[] }> {
+  const started = performance.now();
+  const runs: ClientRun[] = [];
+  if (together) runs.push(...(await Promise.all(Array.from({ length: clients }, (_, i) => client(url, i)))));
+  else for (let i = 0; i < clients; i++) runs.push(await client(url, i));
+  const seconds = (performance.now() - started) / 1000;
+  return { tokensPerSecond: runs.reduce((n, r) => n + r.tokens, 0) / seconds, runs };
+}
+
+function latencies(runs: readonly ClientRun[]): Record<string, number> {
+  const first = runs.map((r) => r.firstMs);
+  const gaps = runs.flatMap((r) => r.gaps);
+  return { ttftP50Ms: round(percentile(first, 50)), ttftP99Ms: round(percentile(first, 99)), perTokenP50Ms: round(percentile(gaps, 50)), perTokenP99Ms: round(percentile(gaps, 99)) };
+}
+
+export const serveSection: BenchSection = {
+  name: "serve",
+  async run() {
+    const server = await startServer({ port: 0, maxBatch: 32, imageModel: false, voice: false });
+    const figures: Record<string, unknown> = {};
+    try {
+      await client(server.url, 0); // warm-up
+      for (const clients of [8, 32]) {
+        console.error(`[bench] serve: ${clients} clients one at a time, then together`);
+        const alone = await load(server.url, clients, false);
+        const together = await load(server.url, clients, true);
+        const ratio = round(together.tokensPerSecond / alone.tokensPerSecond, 3);
+        figures[`clients${clients}`] = {
+          speedup: goal(ratio, "≥", clients === 8 ? 3 : 5),
+          batchedTokensPerSecond: round(together.tokensPerSecond),
+          oneAtATimeTokensPerSecond: round(alone.tokensPerSecond),
+          batched: latencies(together.runs),
+          oneAtATime: latencies(alone.runs),
+        };
+      }
+      // One client: HTTP streaming against the library's own stream() on the same model.
+      const model = await loadTextModel(resolveModelDir("text", undefined));
+      try {
+        const http: number[] = [];
+        const library: number[] = [];
+        for (let i = 0; i < 5; i++) {
+          const run = await client(server.url, i);
+          http.push((run.gaps.length * 1000) / (run.ms - run.firstMs));
+          const b = body(i);
+          const stream = model.stream(b.prompt as string, { maxNewTokens: TOKENS, minNewTokens: TOKENS, temperature: 0.8, seed: i });
+          let first = 0;
+          let count = 0;
+          let end = 0;
+          for await (const delta of stream) {
+            if (delta.text === "") continue;
+            end = performance.now();
+            if (first === 0) first = end;
+            else count++;
+          }
+          library.push((count * 1000) / (end - first));
+        }
+        figures.singleClient = {
+          httpOverLibrary: goal(round(median(http) / median(library), 3), "≥", 0.9),
+          httpTokensPerSecond: round(median(http)),
+          libraryTokensPerSecond: round(median(library)),
+        };
+      } finally {
+        await model.dispose();
+      }
+    } finally {
+      await server.close();
+    }
+    return figures;
+  },
+};

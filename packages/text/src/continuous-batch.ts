@@ -1,0 +1,451 @@
+/**
+ * Continuous batching: one long-lived batch on a text model that many requests share, one
+ * decoder forward pass per step for all of them. A request that arrives while others generate is
+ * prefilled on its own (with the other newcomers of that step, left-padded) and its KV rows are
+ * spliced into the running cache (the shorter side left-padded, masked out by attention_mask);
+ * a row that finishes, or whose request is aborted, leaves the cache at the next step. Each
+ * request keeps its own options, logits processors, Rng stream (seeded as when it runs alone),
+ * stop strings, token limit, logprobs, responseFormat matchers and AbortSignal, so its output is
+ * the one it gets alone.
+ *
+ * Beam search and prompt lookup (asked for explicitly) run alone, outside the shared batch, as
+ * TextModel.stream() runs them; so does every request on a model without an attention_mask input,
+ * which cannot mix prompt lengths. Greedy requests do not draft by default here (the batch is the
+ * speed-up).
+ */
+import {
+  RiffError,
+  Rng,
+  applyProcessors,
+  createLogitsProcessors,
+  greedy,
+  sampleCategorical,
+  tokenLogprobs,
+  type LogitsProcessor,
+} from "@riff/core";
+import { prefill } from "./batch.js";
+import { DeltaChannel } from "./delta-channel.js";
+import type { Decoder } from "./decoder.js";
+import { appendToken, rowEnds, type RowEnds, type SampledRow } from "./generate.js";
+import { KvCache } from "./kv-cache.js";
+import type { GeneratedSequence, GenerationResult, Prompt, TextModel, TextStream } from "./model.js";
+import type { ResolvedOptions, TextGenerationOptions } from "./options.js";
+import { TextTracker } from "./stream.js";
+import type { RowConstraints } from "./structured/constraint.js";
+import type { GrammarSource } from "./structured/response-format.js";
+
+export interface ContinuousBatchOptions {
+  /** Rows (sequences) decoded together at most; newcomers wait beyond it. Default 32. */
+  readonly maxRows?: number;
+}
+
+/** Counters of a continuous batch, for metrics and tests. */
+export interface ContinuousBatchStats {
+  /** Rows in the running batch now. */
+  readonly rows: number;
+  /** Requests waiting to join. */
+  readonly waiting: number;
+  /** Decode steps run (one forward pass each, all rows together). */
+  readonly steps: number;
+  /** Rows decoded over all steps (rows / steps = the mean batch size). */
+  readonly rowSteps: number;
+  /** Rows that left the batch, by why. */
+  readonly freed: Readonly<Record<"finished" | "aborted" | "failed", number>>;
+}
+
+/** What the batch needs from its model (built by TextModel.continuousBatch). */
+export interface BatchHost {
+  readonly model: TextModel;
+  readonly decoder: Decoder;
+  /** Aborted when the model is disposed. */
+  readonly disposing: AbortSignal;
+  resolve(options: TextGenerationOptions, promptLength: number, streaming: boolean): ResolvedOptions;
+  constraints(grammar: GrammarSource, rows: number, eosTokenIds: readonly number[]): Promise<RowConstraints>;
+}
+
+/** One request in the batch: its rows (num_return_sequences of them) and everything of its own. */
+interface Member {
+  readonly prompt: readonly number[];
+  readonly rows: SampledRow[];
+  readonly options: ResolvedOptions;
+  readonly processors: LogitsProcessor[];
+  readonly ends: RowEnds;
+  readonly rng: Rng;
+  readonly constraints: RowConstraints | undefined;
+  readonly streaming: boolean;
+  readonly channel: DeltaChannel;
+  readonly signal: AbortSignal;
+  readonly started: number;
+  prefillMs: number;
+  firstTokenAt: number;
+  failed: boolean;
+}
+
+/** A request still being prepared (its grammar compiling), then ready to join (undefined: it already ended). */
+interface Arrival {
+  settled: boolean;
+  member: Member | undefined;
+  ready: Promise<void>;
+}
+
+/** A row of the running batch: which member, which of its rows; its left padding and next token. */
+interface Slot {
+  readonly member: Member;
+  readonly index: number;
+  pad: number;
+  next: number;
+}
+
+type Plan = { readonly ids: readonly number[]; readonly resolved: ResolvedOptions } | { readonly error: unknown };
+
+export class ContinuousBatch {
+  private readonly maxRows: number;
+  private readonly waiting: Arrival[] = [];
+  private slots: Slot[] = [];
+  private cache: KvCache | undefined;
+  private loop: Promise<void> | undefined;
+  private readonly padId: number;
+  private counts = { steps: 0, rowSteps: 0, freed: { finished: 0, aborted: 0, failed: 0 } };
+
+  constructor(
+    private readonly host: BatchHost,
+    options: ContinuousBatchOptions = {},
+  ) {
+    const maxRows = options.maxRows ?? 32;
+    if (!Number.isInteger(maxRows) || maxRows < 1) throw new RiffError(`maxRows must be an integer ≥ 1, got ${String(maxRows)}`, "maxRows");
+    this.maxRows = maxRows;
+    const tokenizer = host.model.tokenizer;
+    this.padId = tokenizer.padTokenId ?? host.model.eosTokenIds[0] ?? 0;
+  }
+
+  get stats(): ContinuousBatchStats {
+    return { rows: this.slots.length, waiting: this.waiting.length, steps: this.counts.steps, rowSteps: this.counts.rowSteps, freed: { ...this.counts.freed } };
+  }
+
+  /** Like TextModel.generate(), in the shared batch. */
+  async generate(prompt: Prompt, options: TextGenerationOptions = {}): Promise<GenerationResult> {
+    const plan = this.plan(prompt, options, false);
+    if (plan === "alone") return this.host.model.generate(prompt, options);
+    return this.join(options, false, plan).result;
+  }
+
+  /**
+   * Like TextModel.stream(), in the shared batch. The batch does not wait for the reader: deltas
+   * queue up until read. Leaving the loop early frees the request's rows at the next step.
+   */
+  stream(prompt: Prompt, options: TextGenerationOptions = {}): TextStream {
+    const plan = this.plan(prompt, options, true);
+    if (plan === "alone") return this.host.model.stream(prompt, options);
+    return this.join(options, true, plan).stream();
+  }
+
+  /** "alone" when the request runs outside the batch; else its ids and options, or the error they raised. */
+  private plan(prompt: Prompt, options: TextGenerationOptions, streaming: boolean): "alone" | Plan {
+    try {
+      if (!this.host.decoder.hasAttentionMask) return "alone";
+      const ids = this.host.model.encode(prompt);
+      if (ids.length === 0) throw new RiffError("the prompt encodes to no tokens; give some text", "prompt");
+      const resolved = this.host.resolve(options, ids.length, streaming);
+      return resolved.numBeams > 1 || resolved.promptLookupNumTokens > 0 ? "alone" : { ids, resolved };
+    } catch (error) {
+      return { error };
+    }
+  }
+
+  private join(options: TextGenerationOptions, streaming: boolean, plan: Plan): DeltaChannel {
+    const started = performance.now();
+    const leave = new AbortController();
+    const channel = new DeltaChannel(() => leave.abort());
+    if ("error" in plan) {
+      channel.fail(plan.error);
+      return channel;
+    }
+    const signal = AbortSignal.any([leave.signal, this.host.disposing, ...(options.signal !== undefined ? [options.signal] : [])]);
+    const arrival: Arrival = { settled: false, member: undefined, ready: Promise.resolve() };
+    arrival.ready = this.member(plan.ids, plan.resolved, streaming, channel, signal, started).then(
+      (member) => {
+        arrival.member = member;
+        arrival.settled = true;
+      },
+      (error: unknown) => {
+        arrival.settled = true;
+        channel.fail(error);
+      },
+    );
+    this.waiting.push(arrival);
+    this.loop ??= this.run().finally(() => (this.loop = undefined));
+    return channel;
+  }
+
+  private async member(
+    ids: readonly number[],
+    resolved: ResolvedOptions,
+    streaming: boolean,
+    channel: DeltaChannel,
+    signal: AbortSignal,
+    started: number,
+  ): Promise<Member | undefined> {
+    const n = resolved.numReturnSequences;
+    const rows = Array.from({ length: n }, (): SampledRow => ({
+      prompt: ids,
+      tokens: [...ids],
+      generated: [],
+      logprobs: [],
+      tracker: new TextTracker(this.host.model.tokenizer, ids, resolved.stop),
+      stopReason: undefined,
+      delta: "",
+      fresh: 0,
+    }));
+    const trackText = streaming || resolved.stop.length > 0;
+    const member: Member = {
+      prompt: ids,
+      rows,
+      options: resolved,
+      processors: createLogitsProcessors(resolved.sampling),
+      ends: rowEnds(resolved, trackText),
+      rng: new Rng(resolved.seed),
+      constraints: undefined,
+      streaming,
+      channel,
+      signal,
+      started,
+      prefillMs: 0,
+      firstTokenAt: 0,
+      failed: false,
+    };
+    if (resolved.maxNewTokens === 0 || signal.aborted) {
+      for (const row of rows) row.stopReason = signal.aborted ? "aborted" : "length";
+      await this.finish(member);
+      return undefined;
+    }
+    const constraints = resolved.grammar === undefined ? undefined : await this.host.constraints(resolved.grammar, n, resolved.eosTokenIds);
+    return { ...member, constraints };
+  }
+
+  /** The scheduler: admit newcomers, one decode step for every row, drop finished rows; until idle. */
+  private async run(): Promise<void> {
+    // Let the requests of this tick arrive before the first prefill.
+    await Promise.resolve();
+    while (this.waiting.length > 0 || this.slots.length > 0) {
+      this.abortLeft();
+      await this.retire();
+      await this.admit();
+      if (this.slots.length > 0) await this.step();
+      // Newcomers still preparing (a grammar compiling) and nothing to decode: wait for the first.
+      else if (this.waiting.length > 0 && !this.waiting[0]!.settled) await this.waiting[0]!.ready;
+    }
+  }
+
+  /** Rows of aborted requests end now ("aborted"); retire() then frees them. */
+  private abortLeft(): void {
+    for (const { member } of this.slots) {
+      if (!member.signal.aborted) continue;
+      for (const row of member.rows) row.stopReason ??= "aborted";
+    }
+  }
+
+  /** Prefills the newcomers that are ready and fit, samples their first token, splices them in. */
+  private async admit(): Promise<void> {
+    const ready: Member[] = [];
+    let room = this.maxRows - this.slots.length;
+    while (this.waiting.length > 0) {
+      const head = this.waiting[0]!;
+      if (!head.settled) break; // still preparing
+      const m = head.member;
+      if (m !== undefined && m.rows.length > room && (ready.length > 0 || this.slots.length > 0)) break;
+      this.waiting.shift();
+      if (m === undefined) continue;
+      if (m.signal.aborted) {
+        for (const row of m.rows) row.stopReason = "aborted";
+        await this.finish(m);
+        continue;
+      }
+      ready.push(m);
+      room -= m.rows.length;
+    }
+    if (ready.length === 0) return;
+    const started = performance.now();
+    let out: Awaited<ReturnType<typeof prefill>>;
+    try {
+      const masks = ready.map((m) => m.constraints?.prepare(() => true));
+      [out] = await Promise.all([prefill(this.host.decoder, ready.map((m) => m.prompt), this.padId, 1), ...masks]);
+    } catch (error) {
+      for (const m of ready) this.fail(m, error);
+      return;
+    }
+    const now = performance.now();
+    const fresh: Slot[] = [];
+    const parts: { cache: KvCache; row: number }[] = [];
+    ready.forEach((member, p) => {
+      member.prefillMs = now - started;
+      member.firstTokenAt = now;
+      const scores = out.logits.subarray(p * out.vocab, (p + 1) * out.vocab);
+      const ok = this.sampleMember(member, member.rows.map(() => scores.slice()), member.rows.map((_, i) => i));
+      if (!ok) return;
+      member.rows.forEach((row, index) => {
+        if (row.stopReason !== undefined) return;
+        fresh.push({ member, index, pad: out.pads[p]!, next: row.generated[row.generated.length - 1]! });
+        parts.push({ cache: out.cache, row: p });
+      });
+    });
+    if (fresh.length === 0) return;
+    const layout = out.cache.layout;
+    if (this.cache === undefined || this.slots.length === 0) {
+      const identity = parts.length === out.cache.batch && parts.every((part, i) => part.row === i);
+      this.cache = identity ? out.cache : KvCache.splice(layout, out.cache.length, parts);
+      this.slots = fresh;
+      return;
+    }
+    const length = Math.max(this.cache.length, out.cache.length);
+    const old = this.cache;
+    for (const slot of this.slots) slot.pad += length - old.length;
+    for (const slot of fresh) slot.pad += length - out.cache.length;
+    this.cache = KvCache.splice(layout, length, [...this.slots.map((_, row) => ({ cache: old, row })), ...parts]);
+    this.slots = [...this.slots, ...fresh];
+  }
+
+  /** One forward pass for every row in the batch, then each request samples its own rows. */
+  private async step(): Promise<void> {
+    const slots = this.slots;
+    const members = [...new Set(slots.map((s) => s.member))];
+    let out: Awaited<ReturnType<Decoder["forward"]>>;
+    try {
+      const masks = members.map((m) => m.constraints?.prepare((r) => m.rows[r]!.stopReason === undefined));
+      [out] = await Promise.all([
+        this.host.decoder.forward({ ids: slots.map((s) => s.next), batch: slots.length, seq: 1, pads: slots.map((s) => s.pad), cache: this.cache! }),
+        ...masks,
+      ]);
+    } catch (error) {
+      for (const m of members) this.fail(m, error);
+      return;
+    }
+    this.counts.steps++;
+    this.counts.rowSteps += slots.length;
+    this.cache = out.cache;
+    for (const member of members) {
+      const mine = slots.flatMap((s, r) => (s.member === member ? [r] : []));
+      const scores = mine.map((r) => out.logits.subarray(r * out.vocab, (r + 1) * out.vocab));
+      if (!this.sampleMember(member, scores, mine.map((r) => slots[r]!.index))) continue;
+      for (const r of mine) {
+        const slot = slots[r]!;
+        const row = member.rows[slot.index]!;
+        slot.next = row.generated[row.generated.length - 1]!;
+      }
+    }
+  }
+
+  /**
+   * Samples one token for each of a member's live rows (in row order, from its own Rng, as
+   * SamplingModel does alone) and streams row 0's delta. False when the member failed.
+   */
+  private sampleMember(member: Member, scores: Float32Array[], indices: readonly number[]): boolean {
+    const { options, constraints } = member;
+    try {
+      indices.forEach((index, k) => {
+        const row = member.rows[index]!;
+        row.delta = "";
+        row.fresh = 0;
+        if (row.stopReason !== undefined) return;
+        const s = scores[k]!;
+        constraints?.apply(index, s);
+        const raw = options.logprobs ? s.slice() : undefined;
+        applyProcessors(member.processors, s, { tokens: row.tokens, promptLength: row.prompt.length });
+        const token = options.greedy ? greedy(s) : sampleCategorical(s, member.rng);
+        constraints?.accept(index, token);
+        appendToken(row, token, raw === undefined ? undefined : tokenLogprobs(raw, token, options.topLogprobs), member.ends);
+      });
+    } catch (error) {
+      this.fail(member, error);
+      return false;
+    }
+    const row = member.rows[0]!;
+    if (member.streaming && row.fresh > 0) {
+      member.channel.push({
+        text: row.delta,
+        tokens: row.generated.slice(-row.fresh),
+        ...(options.logprobs ? { logprobs: row.logprobs.slice(-row.fresh) } : {}),
+      });
+    }
+    return true;
+  }
+
+  /** Drops the rows that ended from the cache (trimming padding every row shares) and finishes their requests. */
+  private async retire(): Promise<void> {
+    const keep: Slot[] = [];
+    const done = new Set<Member>();
+    for (const slot of this.slots) {
+      const row = slot.member.rows[slot.index]!;
+      if (slot.member.failed) this.counts.freed.failed++;
+      else if (row.stopReason === undefined) {
+        keep.push(slot);
+        continue;
+      } else this.counts.freed[row.stopReason === "aborted" ? "aborted" : "finished"]++;
+      if (!slot.member.failed && slot.member.rows.every((r) => r.stopReason !== undefined)) done.add(slot.member);
+    }
+    if (keep.length !== this.slots.length) {
+      const old = this.cache!;
+      if (keep.length === 0) this.cache = undefined;
+      else {
+        const trim = Math.min(...keep.map((s) => s.pad));
+        const index = new Map(this.slots.map((s, r) => [s, r]));
+        this.cache = KvCache.splice(old.layout, old.length - trim, keep.map((s) => ({ cache: old, row: index.get(s)! })));
+        for (const slot of keep) slot.pad -= trim;
+      }
+      this.slots = keep;
+    }
+    for (const member of done) await this.finish(member);
+  }
+
+  private fail(member: Member, error: unknown): void {
+    if (member.failed) return;
+    member.failed = true;
+    member.constraints?.dispose();
+    member.channel.fail(error);
+  }
+
+  /** The request's result, as TextModel's runSampling builds it. */
+  private async finish(member: Member): Promise<void> {
+    const { options, constraints, rows } = member;
+    try {
+      const totalMs = performance.now() - member.started;
+      for (const row of rows) {
+        row.stopReason ??= member.signal.aborted ? "aborted" : "length";
+        if (!member.ends.trackText) row.tracker.update(row.generated, true);
+        const tail = row.tracker.flush();
+        if (member.streaming && row === rows[0] && tail !== "") member.channel.push({ text: tail, tokens: [] });
+      }
+      const incomplete: boolean[] = [];
+      for (const [r, row] of rows.entries()) {
+        if (constraints === undefined) continue;
+        const reason = row.stopReason;
+        incomplete[r] = reason !== "eos" && (reason === "stop_string" || !(await constraints.complete(r, options.eosTokenIds)));
+      }
+      const sequences = rows.map((row, i): GeneratedSequence => ({
+        text: row.tracker.text,
+        tokens: row.generated,
+        tokenCount: row.generated.length,
+        stopReason: row.stopReason!,
+        ...(constraints !== undefined ? { incomplete: incomplete[i]! } : {}),
+        ...(options.logprobs ? { logprobs: row.logprobs } : {}),
+      }));
+      const first = sequences[0]!;
+      const decodeMs = member.firstTokenAt > 0 ? performance.now() - member.firstTokenAt : 0;
+      const decoded = Math.max(0, first.tokenCount - 1);
+      const tokensPerSecond = decoded > 0 && decodeMs > 0 ? (decoded * 1000) / decodeMs : totalMs > 0 ? (first.tokenCount * 1000) / totalMs : 0;
+      member.channel.finish({
+        ...first,
+        promptTokens: member.prompt.length,
+        prefillMs: member.prefillMs,
+        totalMs,
+        tokensPerSecond,
+        seed: options.seed,
+        sequences,
+        promptLookupNumTokens: 0,
+      });
+    } catch (error) {
+      member.channel.fail(error);
+    } finally {
+      constraints?.dispose();
+    }
+  }
+}
