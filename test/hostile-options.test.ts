@@ -144,3 +144,25 @@ test("the README's option tables are the schemas' own (npm run docs writes them)
   const text = readFileSync(join(root, "README.md"), "utf8");
   assert.equal(renderReadme(text), text, "README.md's option tables are stale: run npm run docs");
 });
+
+test("a Piper voice's inference scales map onto their schema: config names in the file, library names in load()", async () => {
+  const { mkdirSync, copyFileSync, writeFileSync } = await import("node:fs");
+  const { PiperVoice } = await import("@riff/tts");
+  const fixture = join(root, "packages/tts/test/fixtures/piper-tiny");
+  const dir = mkdtempSync(join(tmpdir(), "riff-piper-inference-"));
+  try {
+    mkdirSync(join(dir, "v"));
+    copyFileSync(join(fixture, "voice.onnx"), join(dir, "v/voice.onnx"));
+    const config = JSON.parse(readFileSync(join(fixture, "voice.onnx.json"), "utf8")) as Record<string, unknown>;
+    writeFileSync(join(dir, "v/voice.onnx.json"), JSON.stringify({ ...config, inference: { noise_scale: -1, length_scale: 1, noise_w: 0.8 } }));
+    await assert.rejects(PiperVoice.load(join(dir, "v")), (e: unknown) => e instanceof RiffError && /voice\.onnx\.json: inference: noise_scale must be a number in \[0, 10\], got -1/.test(e.message));
+    writeFileSync(join(dir, "v/voice.onnx.json"), JSON.stringify({ ...config, inference: { noise_scale: 0.5, lenght_scale: 1 } }));
+    await assert.rejects(PiperVoice.load(join(dir, "v")), (e: unknown) => e instanceof RiffError && /unknown Piper inference option "lenght_scale" \(did you mean "length_scale"\?\)/.test(e.message));
+    writeFileSync(join(dir, "v/voice.onnx.json"), JSON.stringify(config));
+    await assert.rejects(PiperVoice.load(join(dir, "v"), { inference: { noiseW: 11 } }), (e: unknown) => e instanceof RiffError && e.option === "noiseW");
+    const voice = await PiperVoice.load(join(dir, "v"), { inference: { noiseScale: 0 } });
+    await voice.dispose();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -2,6 +2,7 @@ import { existsSync, readdirSync, statSync } from "node:fs";
 import { basename } from "node:path";
 import { RiffError, folderFile, readJsonFile } from "@riff/core";
 import { BOS, EOS, PAD, type PhonemeIdMap } from "../text/phoneme-ids.js";
+import { PIPER_INFERENCE_DEFAULTS, piperInferenceSchema } from "./inference-options.js";
 
 /** What riff reads from a Piper voice's .onnx.json. */
 export interface PiperConfig {
@@ -70,11 +71,8 @@ export function parsePiperConfig(json: unknown, path = "voice config"): PiperCon
     bad("audio.sample_rate", "must be a positive integer");
   }
   const inference = isRecord(json.inference) ? json.inference : {};
-  const scale = (name: string, fallback: number): number => {
-    const v = inference[name] ?? fallback;
-    if (typeof v !== "number" || !Number.isFinite(v) || v < 0) bad(`inference.${name}`, "must be a non-negative number");
-    return v as number;
-  };
+  // Piper's inference section maps onto the scales' schema; its own keys (none others) are refused by name.
+  const scales = { ...PIPER_INFERENCE_DEFAULTS, ...piperInferenceSchema.parse(inference, "config", { source: `${path}: inference` }) };
   const mapJson = isRecord(json.phoneme_id_map) ? json.phoneme_id_map : bad("phoneme_id_map", "is missing");
   const phonemeIdMap: Record<string, number[]> = {};
   for (const [phoneme, ids] of Object.entries(mapJson)) {
@@ -104,9 +102,7 @@ export function parsePiperConfig(json: unknown, path = "voice config"): PiperCon
   return {
     sampleRate: sampleRate as number,
     language,
-    noiseScale: scale("noise_scale", 0.667),
-    lengthScale: scale("length_scale", 1),
-    noiseW: scale("noise_w", 0.8),
+    ...scales,
     phonemeIdMap,
     numSpeakers: numSpeakers as number,
     speakerIdMap,

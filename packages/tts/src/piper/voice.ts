@@ -4,10 +4,11 @@ import { phonemesToIds } from "../text/phoneme-ids.js";
 import { checkEspeakLanguage, phonemizeSentence, type PhonemizeFunction } from "../text/phonemize.js";
 import type { EncodedSentence, SynthesisOptions, Voice } from "../voice.js";
 import { loadPiperConfig, resolvePiperFiles, type PiperConfig } from "./config.js";
+import { piperInferenceSchema, type PiperInference } from "./inference-options.js";
 
 export interface PiperLoadOptions {
   readonly threads?: number;
-  readonly inference?: { readonly noiseScale?: number; readonly lengthScale?: number; readonly noiseW?: number };
+  readonly inference?: PiperInference;
 }
 
 /**
@@ -36,10 +37,7 @@ export class PiperVoice implements Voice {
     const loaded = loadPiperConfig(files.config);
     // Refused here, by name, rather than as phonemizer's error at the first sentence.
     await checkEspeakLanguage(loaded.language, files.config);
-    const inference = options.inference ?? {};
-    for (const [name, value] of Object.entries(inference)) {
-      if (value !== undefined) checkNumber(`inference.${name}`, value, { min: 0 });
-    }
+    const inference = piperInferenceSchema.parse(options.inference ?? {}, "library");
     const config: PiperConfig = {
       ...loaded,
       noiseScale: inference.noiseScale ?? loaded.noiseScale,
