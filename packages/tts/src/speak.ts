@@ -112,7 +112,7 @@ export async function* speak(text: string, given: SpeakOptions): AsyncGenerator<
   const seed = options.seed ?? 0;
   const silence = options.sentenceSilence ?? 0.2;
   const speaker = resolveSpeaker(voice, options.speaker);
-  const loudness = new LoudnessControl(options.gain);
+  const loudness = new LoudnessControl(gainFor(voice, options.gain));
   const dropped = new DropCounter();
   const missing = new DropCounter();
   const pause = Math.round(silence * voice.sampleRate);
@@ -198,6 +198,16 @@ export async function* speak(text: string, given: SpeakOptions): AsyncGenerator<
     gain: loudness.gain,
     limitedSamples: loudness.limited,
   };
+}
+
+/**
+ * The stream's gain: the voice's calibrated level when it has one (so loudness never depends on
+ * how the text begins), unless the caller chose a gain or a loudness target.
+ */
+function gainFor(voice: Voice, given: GainOptions | undefined): GainOptions {
+  const chosen = given?.fixedGain !== undefined || given?.targetRms !== undefined;
+  if (chosen || voice.outputGain === undefined) return given ?? {};
+  return { ...given, fixedGain: voice.outputGain };
 }
 
 /** The text to speak: a non-empty string of at most MAX_SPEECH_CHARS characters. */
