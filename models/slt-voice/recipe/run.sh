@@ -14,4 +14,5 @@ printf 'Hello world, this is a test.\nThe quick brown fox jumps over the lazy do
 cd /work/main && node $R/phonemize.mjs $T/ref_sentences.txt $T/ref_phonemes.jsonl
 /usr/bin/python3 $R/export_onnx.py $T $OUT                        # encoder.onnx decoder.onnx voice.json mel_filters.json reference.json
 cd /work/main && node $R/check_onnx.mjs models/slt-voice           # ONNX (onnxruntime-node) vs Python reference
+cd /work/main && node $R/calibrate_gain.mjs models/slt-voice        # audio.output_gain: the fixed stream gain (after npm run build)
 /usr/bin/python3 $R/evaluate.py $T $OUT 30                         # MCD, duration error, RTF, sample.wav

@@ -15,6 +15,13 @@ export {
 export { ABBREVIATIONS, type Abbreviation } from "./text/abbreviations.js";
 export { readableText, hasWords, type ReadableText } from "./text/readable.js";
 export { splitSentences, type SplitOptions } from "./text/sentences.js";
+export { expandDates, dateWords, monthNumber, MONTHS } from "./text/dates.js";
+export { expandUnits } from "./text/units.js";
+export { expandRomanNumerals, romanValue } from "./text/roman.js";
+export { expandAddresses, expandPhoneNumbers, addressWords, telephoneWords } from "./text/contacts.js";
+export { parseSsml, breakSeconds, rateValue } from "./ssml/parse.js";
+export { sayAs, SAY_AS, type SayAs } from "./ssml/say-as.js";
+export { plainUtterances, type Utterance, type Fragment } from "./ssml/utterance.js";
 export { phonemizeSentence, espeakPhonemize, espeakLanguages, warmUpEspeak, type PhonemizeFunction, type PhonemizeOptions } from "./text/phonemize.js";
 export { phonemesToIds, BOS, EOS, PAD, type PhonemeIdMap, type PhonemeIds, type PhonemeIdOptions } from "./text/phoneme-ids.js";
 export { RealFft, type FloatArray } from "./dsp/fft.js";

@@ -1,9 +1,8 @@
 import { Rng, RiffError, optionError } from "@riff/core";
 import { MAX_SPEECH_CHARS, speechOptionsSchema, type SpeakOptionsInput } from "./speech-options.js";
-import { normalizeText } from "./text/normalize.js";
-import { readableText, hasWords } from "./text/readable.js";
-import { splitSentences } from "./text/sentences.js";
-import type { PhonemizeFunction } from "./text/phonemize.js";
+import { plainUtterances, type Utterance } from "./ssml/utterance.js";
+import { parseSsml } from "./ssml/parse.js";
+import { prepareUtterance } from "./ssml/prepare.js";
 import { LoudnessControl, toInt16, type GainOptions } from "./audio/gain.js";
 import { resolveSpeaker, type Voice } from "./voice.js";
 
@@ -86,18 +85,18 @@ export function checkSpeakArguments(text: unknown, options: unknown): asserts op
 
 /**
  * Whether any sentence of `text` has words to speak, checked without espeak (it stops at the
- * first such sentence, so it is cheap for ordinary text).
+ * first such sentence, so it is cheap for ordinary text). With `ssml`, malformed SSML throws here.
  */
-export function hasSpeakableText(text: string, maxSentenceChars?: number): boolean {
+export function hasSpeakableText(text: string, maxSentenceChars?: number, ssml = false): boolean {
   checkSpeechText(text, { emptyOk: true });
-  for (const sentence of splitSentences(text, maxSentenceChars ? { maxChars: maxSentenceChars } : {})) {
-    if (hasWords(readableText(normalizeText(sentence)).text)) return true;
-  }
+  const utterances = ssml ? parseSsml(text) : plainUtterances(text, maxSentenceChars);
+  for (const utterance of utterances) if (prepareUtterance(utterance, undefined).hasWords) return true;
   return false;
 }
 
 /**
- * Text → speech, one sentence at a time: split → normalize → drop unreadable characters →
+ * Text → speech, one sentence at a time: split (or parse the SSML, with `ssml`) → normalize →
+ * drop unreadable characters →
  * phonemes → ids → voice → one stream-wide gain → 16-bit PCM. Each sentence is yielded as soon as
  * it is made — in parts as they are made, for voices with synthesizeStream — and nothing of
  * earlier sentences is kept, so any length of text streams in bounded
@@ -112,7 +111,7 @@ export async function* speak(text: string, given: SpeakOptions): AsyncGenerator<
   const seed = options.seed ?? 0;
   const silence = options.sentenceSilence ?? 0.2;
   const speaker = resolveSpeaker(voice, options.speaker);
-  const loudness = new LoudnessControl(options.gain);
+  const loudness = new LoudnessControl(gainFor(voice, options.gain));
   const dropped = new DropCounter();
   const missing = new DropCounter();
   const pause = Math.round(silence * voice.sampleRate);
@@ -120,23 +119,26 @@ export async function* speak(text: string, given: SpeakOptions): AsyncGenerator<
   let firstChunkMs = 0;
   let samples = 0;
   let index = 0;
-  for (const sentence of splitSentences(text, options.maxSentenceChars ? { maxChars: options.maxSentenceChars } : {})) {
+  const utterances: Iterable<Utterance> = options.ssml ? parseSsml(text) : plainUtterances(text, options.maxSentenceChars);
+  for (const utterance of utterances) {
     if (signal?.aborted) throw new RiffError("speech synthesis was aborted");
     const began = performance.now();
-    const readable = readableText(normalizeText(sentence));
+    const sentence = utterance.written;
+    const readable = prepareUtterance(utterance, options.phonemize);
     dropped.add(readable.dropped);
-    if (!hasWords(readable.text)) continue;
-    const encoded = await voice.encode(readable.text, options.phonemize);
+    if (!readable.hasWords) continue;
+    const encoded = await voice.encode(readable.encoded, readable.phonemize);
     missing.add(encoded.missing);
     if (encoded.ids.length === 0 || encoded.phonemes.trim() === "") continue;
     // One generator per sentence, so a sentence's noise does not depend on what came before it.
     const rng = new Rng(seed, index);
     const synthesis = {
-      speed,
+      speed: Math.min(10, Math.max(0.1, speed * utterance.rate)),
       rng,
       ...(speaker !== undefined ? { speaker } : {}),
       ...(signal ? { signal } : {}),
     };
+    const leadingPause = utterance.pauseBefore !== undefined ? Math.round(utterance.pauseBefore * voice.sampleRate) : index > 0 ? pause : 0;
     const pieces: AsyncIterable<Float32Array> = voice.synthesizeStream
       ? voice.synthesizeStream(encoded.ids, synthesis)
       : (async function* () {
@@ -145,7 +147,7 @@ export async function* speak(text: string, given: SpeakOptions): AsyncGenerator<
     let part = 0;
     let since = began;
     const chunk = (raw: Float32Array): SpeechChunk => {
-      const leading = index > 0 && part === 0 ? pause : 0;
+      const leading = part === 0 ? leadingPause : 0;
       const audio = new Float32Array(leading + raw.length);
       audio.set(loudness.apply(raw), leading);
       const now = performance.now();
@@ -155,7 +157,7 @@ export async function* speak(text: string, given: SpeakOptions): AsyncGenerator<
         index,
         part,
         text: sentence,
-        spoken: readable.text,
+        spoken: readable.spoken,
         phonemes: encoded.phonemes,
         audio,
         pcm: toInt16(audio),
@@ -173,6 +175,8 @@ export async function* speak(text: string, given: SpeakOptions): AsyncGenerator<
     }
     // A sentence too short to give samples still takes its place (and its pause) in the stream.
     if (part === 0) yield chunk(new Float32Array(0));
+    // A break at the very end of an SSML text.
+    if (utterance.pauseAfter) yield chunk(new Float32Array(Math.round(utterance.pauseAfter * voice.sampleRate)));
     index++;
   }
   if (index === 0) {
@@ -198,6 +202,16 @@ export async function* speak(text: string, given: SpeakOptions): AsyncGenerator<
     gain: loudness.gain,
     limitedSamples: loudness.limited,
   };
+}
+
+/**
+ * The stream's gain: the voice's calibrated level when it has one (so loudness never depends on
+ * how the text begins), unless the caller chose a gain or a loudness target.
+ */
+function gainFor(voice: Voice, given: GainOptions | undefined): GainOptions {
+  const chosen = given?.fixedGain !== undefined || given?.targetRms !== undefined;
+  if (chosen || voice.outputGain === undefined) return given ?? {};
+  return { ...given, fixedGain: voice.outputGain };
 }
 
 /** The text to speak: a non-empty string of at most MAX_SPEECH_CHARS characters. */

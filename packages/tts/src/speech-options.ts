@@ -38,6 +38,13 @@ export const SPEECH_OPTIONS = {
   seed: { type: z.number().int().min(0), hf: "seed", flag: "seed", metavar: "n", doc: "seed for the voice's sampling noise: the same seed gives the same samples", default: "0" },
   sentenceSilence: { type: z.number().min(0).max(10), hf: "sentence_silence", flag: "sentence-silence", metavar: "seconds", doc: "silence between sentences", default: "0.2" },
   maxSentenceChars: { type: z.number().int().min(16).max(100_000), hf: "max_sentence_chars", doc: "sentences longer than this are split at pauses", default: "400" },
+  ssml: {
+    type: z.boolean(),
+    hf: "ssml",
+    flag: "ssml",
+    doc: "read the text as SSML (elements speak, p, s, break, say-as, sub, phoneme with IPA, prosody rate)",
+    default: "false",
+  },
   gain: { type: gain as z.ZodType<GainOptions>, allowed: "{ fixedGain?, targetRms?, minGain?, maxGain?, knee? }", doc: "loudness control (library only)" },
   phonemize: { type: z.custom<PhonemizeFunction>((v) => typeof v === "function"), allowed: "a function", doc: "phonemizer override (tests); default espeak-ng" },
   signal: { type: z.instanceof(AbortSignal), allowed: "an AbortSignal", doc: "stops synthesis between chunks" },

@@ -29,6 +29,11 @@ export interface Voice {
   /** Speaker names → ids; empty for a single-speaker voice. */
   readonly speakers: ReadonlyMap<string, number>;
   readonly numSpeakers: number;
+  /**
+   * The fixed gain that brings this voice to speech level, known from its calibration; speak()
+   * holds it for the whole stream. Absent: the gain is chosen from the first chunk with sound.
+   */
+  readonly outputGain?: number | undefined;
   /** Normalized sentence → model ids, by this voice's phonemization rule. */
   encode(sentence: string, phonemize?: PhonemizeFunction): Promise<EncodedSentence>;
   /** Model ids → mono float samples at {@link sampleRate}. */

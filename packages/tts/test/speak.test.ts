@@ -233,3 +233,14 @@ test("a streaming voice: parts of a sentence go out as they are made, with one g
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("a voice with a calibrated gain keeps it whatever the text opens with, unless the caller sets one", async () => {
+  const summaryOf = async (text: string, gain?: { targetRms?: number; knee?: number }): Promise<number | undefined> => {
+    const stream = speak(text, { voice: { ...mockVoice(), outputGain: 2 }, phonemize: fakePhonemize, ...(gain ? { gain } : {}) });
+    for (let next = await stream.next(); ; next = await stream.next()) if (next.done) return next.value.gain;
+  };
+  assert.equal(await summaryOf("A quiet one."), 2);
+  assert.equal(await summaryOf("This is loud."), 2);
+  assert.equal(await summaryOf("A quiet one.", { knee: 0.8 }), 2);
+  assert.notEqual(await summaryOf("A quiet one.", { targetRms: 0.3 }), 2);
+});

@@ -50,7 +50,7 @@ async function runSpeak(words: string[], options: SpeakCliOptions, flags: Readon
   const voicePath = resolveModelDir("speech", options.voice, "--voice");
   const inCli = (error: unknown): unknown => speechOptionsSchema.inVocabulary(error, "cli");
   try {
-    if (!hasSpeakableText(text)) {
+    if (!hasSpeakableText(text, undefined, speech.ssml === true)) {
       const { dropped } = readableText(normalizeText(text));
       const examples = [...new Set(dropped)].slice(0, 20).join(" ");
       throw new RiffError(

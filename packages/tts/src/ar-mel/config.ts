@@ -27,6 +27,8 @@ export interface ArMelConfig {
   readonly conditionDim: number;
   /** Every value of the first fed-back frame (ln of the log clamp: digital silence). */
   readonly initialPrevFrame: number;
+  /** audio.output_gain: the fixed gain that brings this voice to speech level (-20 dBFS active), calibrated once; absent in older files. */
+  readonly outputGain: number | undefined;
 }
 
 /**
@@ -119,7 +121,16 @@ export function loadArMelConfig(folder: string): ArMelConfig {
     encodingDim,
     conditionDim,
     initialPrevFrame: num(decoder, "initial_prev_frame", "decoder"),
+    outputGain: outputGain(audio, bad),
   };
+}
+
+/** audio.output_gain, when the voice has been calibrated (recipe/calibrate_gain.ts). */
+function outputGain(audio: Record<string, unknown>, bad: (field: string, why: string) => never): number | undefined {
+  const v = audio.output_gain;
+  if (v === undefined) return undefined;
+  if (typeof v !== "number" || !(v > 0 && v <= 1000)) bad("audio.output_gain", "must be a number in (0, 1000]");
+  return v as number;
 }
 
 type IntField = (obj: Record<string, unknown>, key: string, where: string) => number;

@@ -96,6 +96,10 @@ export class ArMelVoice implements Voice {
     return new ArMelVoice(folder, config, encoder, decoder);
   }
 
+  get outputGain(): number | undefined {
+    return this.config.outputGain;
+  }
+
   get sampleRate(): number {
     return this.config.sampleRate;
   }

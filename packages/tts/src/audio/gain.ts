@@ -1,8 +1,10 @@
 /**
  * Loudness that stays the same from chunk to chunk. Piper scales each sentence to its own peak,
- * so a quiet sentence comes out as loud as a shouted one; here one gain is chosen from the first
- * chunk that has sound (so its RMS meets `targetRms`) and then held for the whole stream. Peaks the
- * held gain would push past full scale go through a soft limiter instead of being clipped.
+ * so a quiet sentence comes out as loud as a shouted one; here one gain is held for the whole
+ * stream: the voice's calibrated gain (`fixedGain`, from its voice.json) when it has one, else one
+ * chosen from the first chunk that has sound (so its RMS meets `targetRms`). The second depends on
+ * how the text begins (a soft "sh" opening gets a large gain), which is why calibrated voices skip
+ * it. Peaks the held gain would push past full scale go through a soft limiter instead of being clipped.
  */
 export interface GainOptions {
   /** Use exactly this gain (skip the loudness target). */

@@ -1,5 +1,9 @@
 import { ABBREVIATIONS } from "./abbreviations.js";
 import { cardinal, decimal, digitWords, ordinal, pluralize, year } from "./numbers.js";
+import { expandAddresses, expandPhoneNumbers } from "./contacts.js";
+import { expandDates } from "./dates.js";
+import { expandRomanNumerals } from "./roman.js";
+import { expandUnits } from "./units.js";
 
 /**
  * English text normalization: everything a speaker says aloud becomes words, so espeak only sees
@@ -7,11 +11,16 @@ import { cardinal, decimal, digitWords, ordinal, pluralize, year } from "./numbe
  */
 export function normalizeText(input: string): string {
   let text = normalizeTypography(input);
+  text = expandAddresses(text);
   text = expandAbbreviations(text);
+  text = expandDates(text);
+  text = expandPhoneNumbers(text);
   text = expandCurrency(text);
   text = expandTimes(text);
   text = expandPercents(text);
+  text = expandUnits(text);
   text = expandOrdinals(text);
+  text = expandRomanNumerals(text);
   text = expandYears(text);
   text = expandNumbers(text);
   text = expandSymbols(text);
@@ -94,17 +103,22 @@ export function expandCurrency(text: string): string {
   );
 }
 
-/** 3:30 pm → three thirty p m; 3:00 → three o'clock; 9:05 → nine oh five; 7 am → seven a m. */
+/**
+ * 3:30 pm → three thirty p m; 3:00 → three o'clock; 9:05 → nine oh five; 7 am → seven a m;
+ * 10:30:15 → ten thirty and fifteen seconds.
+ */
 export function expandTimes(text: string): string {
   const meridiem = (letter: string | undefined): string => (letter ? ` ${letter.toLowerCase()} m` : "");
   const keepPeriod = (match: string, offset: number, full: string): string =>
     match.endsWith(".") && /^\s*$/.test(full.slice(offset + match.length)) ? "." : "";
   let out = text.replace(
-    /(?<![\w:.])([01]?\d|2[0-3]):([0-5]\d)(?::[0-5]\d)?(?:\s*([AaPp])\.?\s?[Mm](?![A-Za-z])\.?)?/g,
-    (match: string, hours: string, minutes: string, letter: string | undefined, offset: number, full: string) => {
+    /(?<![\w:.])([01]?\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?(?:\s*([AaPp])\.?\s?[Mm](?![A-Za-z])\.?)?/g,
+    (match: string, hours: string, minutes: string, seconds: string | undefined, letter: string | undefined, offset: number, full: string) => {
       const h = cardinal(hours);
       const m = Number(minutes);
-      const spoken = m === 0 ? (letter ? h : `${h} o'clock`) : m < 10 ? `${h} oh ${cardinal(m)}` : `${h} ${cardinal(m)}`;
+      const s = Number(seconds ?? 0);
+      const clock = m === 0 ? (letter ? h : `${h} o'clock`) : m < 10 ? `${h} oh ${cardinal(m)}` : `${h} ${cardinal(m)}`;
+      const spoken = s > 0 ? `${clock} and ${cardinal(s)} second${s === 1 ? "" : "s"}` : clock;
       return spoken + meridiem(letter) + keepPeriod(match, offset, full);
     },
   );
