@@ -184,6 +184,11 @@ export function resolveOptions(
   if ((merged.minNewTokens ?? 0) > 0 && merged.eosTokenIds.length === 0) {
     throw optionError("minNewTokens", "{minNewTokens} needs an EOS token id and the model declares none");
   }
+  // The format alone decides where the output may end: a grammar that allows only EOS before
+  // minNewTokens would leave the sampler no token to choose.
+  if ((merged.minNewTokens ?? 0) > 0 && grammar !== undefined) {
+    throw optionError("minNewTokens", "{minNewTokens} cannot be combined with {responseFormat}: the format decides where the output ends (EOS only where it is complete); leave {minNewTokens} out");
+  }
   const topLogprobs = merged.topLogprobs ?? 0;
   const lookup = own.promptLookupNumTokens ?? 0;
   if (lookup > 0) {

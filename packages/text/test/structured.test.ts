@@ -12,6 +12,7 @@ import { RiffError } from "@riff/core";
 import { loadTextModel, readModelFolder, TextTokenizer, type ResponseFormat, type TextModel } from "../src/index.js";
 import { GrammarCache } from "../src/structured/grammar-cache.js";
 import { RowConstraints } from "../src/structured/constraint.js";
+import { applyBitmask } from "../src/structured/bitmask.js";
 import { SKIP_SHARED, fixturesDir, hasStories, repoRoot, storiesDir } from "./helpers.js";
 
 const kjvDir = join(repoRoot, "models", "kjv-llama");
@@ -200,6 +201,43 @@ test("bad formats are refused by name with the engine's message; running out of 
     const ok = await model.generate(PROMPT, { responseFormat: { type: "regex", pattern: "ok" } });
     assert.equal(ok.text, "ok");
   });
+});
+
+test("minNewTokens with a responseFormat is refused by name (a grammar that allows only EOS would leave no token); each alone still runs", async () => {
+  await withModel(kjvDir, async (model) => {
+    const onlyEos = { type: "grammar", grammar: 'root ::= "a"' } as const;
+    for (const options of [{ temperature: 1, seed: 1 }, { doSample: false }]) {
+      await assert.rejects(model.generate(PROMPT, { ...options, maxNewTokens: 8, minNewTokens: 3, responseFormat: onlyEos }), (error: unknown) => {
+        assert.ok(error instanceof RiffError);
+        assert.equal(error.option, "minNewTokens");
+        assert.match(error.message, /minNewTokens cannot be combined with responseFormat/);
+        return true;
+      });
+    }
+    const constrained = await model.generate(PROMPT, { maxNewTokens: 8, responseFormat: onlyEos });
+    assert.equal(constrained.text, "a");
+    assert.equal(constrained.stopReason, "eos");
+    assert.equal((await model.generate(PROMPT, { maxNewTokens: 4, minNewTokens: 4 })).tokenCount, 4);
+  });
+});
+
+test("the word-at-a-time bitmask forbids exactly the tokens whose bit is 0 (whole, empty, mixed and partial words)", () => {
+  const reference = (mask: Int32Array, scores: Float32Array): void => {
+    for (let t = 0; t < Math.min(scores.length, mask.length * 32); t++) if (((mask[t >> 5]! >>> (t & 31)) & 1) === 0) scores[t] = -Infinity;
+  };
+  let state = 7;
+  const random = (): number => (state = (Math.imul(state, 1103515245) + 12345) | 0);
+  for (const vocab of [32, 64, 100, 512, 2048, 32001]) {
+    const words = Math.ceil(vocab / 32);
+    const masks = [new Int32Array(words).fill(-1), new Int32Array(words), new Int32Array(words).map(() => random()), new Int32Array(words).map((_, i) => (i % 2 === 0 ? 1 << 31 : 1))];
+    for (const mask of masks) {
+      const scores = new Float32Array(vocab).map((_, i) => i / 7);
+      const expected = scores.slice();
+      reference(mask, expected);
+      applyBitmask(mask, scores);
+      assert.deepEqual(scores, expected, `vocab ${vocab}`);
+    }
+  }
 });
 
 test("examples/structured-output.ts runs and prints one valid output per mode", () => {

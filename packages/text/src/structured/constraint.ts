@@ -1,25 +1,44 @@
 /**
  * One grammar matcher per sequence (row) of a generation: the allowed-token masks for the next
- * step, computed while the forward pass runs (onnxruntime works off the main thread), applied to
- * the logits before anything else sees them, and advanced with the chosen tokens. Beam search
- * reorders the matchers with the beams; prompt lookup asks for a mask at every drafted position.
+ * step, computed when the step's forward pass is started, applied to the logits before anything
+ * else sees them, and advanced with the chosen tokens. Beam search reorders the matchers with the
+ * beams; prompt lookup asks for a mask at every drafted position.
+ *
+ * Nothing here overlaps the forward pass: onnxruntime-node runs a session on the main thread (in
+ * a setImmediate), as xgrammar's WASM does, so every call into the engine adds to the step time.
+ * A step therefore makes two: the mask and the chosen token; termination is tracked here.
  */
 import type { CompiledGrammar, GrammarMatcher } from "@mlc-ai/web-xgrammar";
+import { applyBitmask } from "./bitmask.js";
 import type { XGrammarModule } from "./xgrammar.js";
 
 export class RowConstraints {
-  /** Per row, per position of the coming step: the allowed-token bitmask (bit t of word t >> 5). */
-  private masks: (Int32Array[] | undefined)[];
+  /**
+   * Per row, per position of the coming step: the allowed-token bitmask (bit t of word t >> 5).
+   * The lists are kept from step to step; `counts[r]` says how many of row r's are this step's.
+   */
+  private readonly masks: Int32Array[][];
+  private readonly counts: number[];
+  /**
+   * Per row: whether its matcher accepted a stop token (what `isTerminated()` reports, kept here
+   * so that a step asks the engine only for the mask and the token: each call into WASM costs).
+   */
+  private terminated: boolean[];
 
-  private constructor(private matchers: GrammarMatcher[]) {
-    this.masks = matchers.map(() => undefined);
+  private constructor(
+    private matchers: GrammarMatcher[],
+    private readonly stopTokens: ReadonlySet<number>,
+  ) {
+    this.masks = matchers.map(() => []);
+    this.counts = matchers.map(() => 0);
+    this.terminated = matchers.map(() => false);
   }
 
   /** `eosTokenIds`: the tokens that end a sequence, allowed only where the grammar is complete. */
   static async create(xg: XGrammarModule, grammar: CompiledGrammar, rows: number, eosTokenIds: readonly number[]): Promise<RowConstraints> {
     const matchers: GrammarMatcher[] = [];
     for (let r = 0; r < rows; r++) matchers.push(await xg.GrammarMatcher.createGrammarMatcher(grammar, [...eosTokenIds]));
-    return new RowConstraints(matchers);
+    return new RowConstraints(matchers, new Set(eosTokenIds));
   }
 
   get rows(): number {
@@ -34,19 +53,20 @@ export class RowConstraints {
   async prepare(live: (row: number) => boolean, draft: readonly number[] = []): Promise<void> {
     for (let r = 0; r < this.matchers.length; r++) {
       const matcher = this.matchers[r]!;
-      if (!live(r) || matcher.isTerminated()) {
-        this.masks[r] = undefined;
+      const masks = this.masks[r]!;
+      if (!live(r) || this.terminated[r]!) {
+        this.counts[r] = 0;
         continue;
       }
-      const masks = [await matcher.getNextTokenBitmask()];
+      masks[0] = await matcher.getNextTokenBitmask();
       let walked = 0;
       for (const token of draft) {
         if (!matcher.acceptToken(token)) break;
         walked++;
-        masks.push(await matcher.getNextTokenBitmask());
+        masks[walked] = await matcher.getNextTokenBitmask();
       }
       if (walked > 0) matcher.rollBack(walked);
-      this.masks[r] = masks;
+      this.counts[r] = walked + 1;
     }
   }
 
@@ -61,28 +81,20 @@ export class RowConstraints {
 
   /** Sets the logits of the tokens the grammar forbids to -Infinity (row r, draft position `position`). */
   apply(r: number, scores: Float32Array, position = 0): void {
-    const mask = this.masks[r]?.[position];
-    if (mask === undefined) return;
-    for (let word = 0; word < mask.length; word++) {
-      const bits = mask[word]!;
-      if (bits === -1) continue;
-      const base = word << 5;
-      const end = Math.min(base + 32, scores.length);
-      for (let t = base; t < end; t++) if (((bits >>> (t - base)) & 1) === 0) scores[t] = -Infinity;
-    }
+    if (position < this.counts[r]!) applyBitmask(this.masks[r]![position]!, scores);
   }
 
   /** Advances row r's matcher with its chosen token; false when the grammar refuses it. */
   accept(r: number, token: number): boolean {
-    const matcher = this.matchers[r]!;
-    return !matcher.isTerminated() && matcher.acceptToken(token);
+    if (this.terminated[r]! || !this.matchers[r]!.acceptToken(token)) return false;
+    if (this.stopTokens.has(token)) this.terminated[r] = true;
+    return true;
   }
 
   /** Whether row r's output is complete: its matcher ended on EOS, or may end here. */
   async complete(r: number, eosTokenIds: readonly number[]): Promise<boolean> {
-    const matcher = this.matchers[r]!;
-    if (matcher.isTerminated()) return true;
-    const mask = await matcher.getNextTokenBitmask();
+    if (this.terminated[r]!) return true;
+    const mask = await this.matchers[r]!.getNextTokenBitmask();
     return eosTokenIds.some((id) => ((mask[id >> 5]! >>> (id & 31)) & 1) === 1);
   }
 
@@ -111,7 +123,8 @@ export class RowConstraints {
     this.matchers.forEach((matcher, r) => {
       if (!matcher.isTerminated()) matcher.acceptToken(tokens[r]!);
     });
-    this.masks = this.matchers.map(() => undefined);
+    this.terminated = this.matchers.map((matcher) => matcher.isTerminated());
+    this.counts.fill(0);
   }
 
   dispose(): void {
