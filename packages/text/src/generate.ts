@@ -93,7 +93,7 @@ export class SamplingModel implements StepModel<SamplingState, Logits, SampledCh
         ? prefill(this.decoder, this.prompts, this.padId, this.options.numReturnSequences)
         : this.decoder.forward({ ids: state.next, batch: state.rows.length, seq: 1, pads: state.pads, cache: state.cache });
     if (this.constraints === undefined) return forward;
-    // The masks are computed while onnxruntime runs the forward pass on its own threads.
+    // The masks are fetched after the forward pass is started; onnxruntime-node runs it on the main thread, so they add to the step (about 5 µs a row on stories260K).
     const masks = this.constraints.prepare((r) => state.rows[r]!.stopReason === undefined);
     return Promise.all([forward, masks]).then(([logits]) => logits);
   }
