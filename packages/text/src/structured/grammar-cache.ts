@@ -10,6 +10,7 @@ import type { TextTokenizer } from "../tokenizer.js";
 import type { GrammarSource } from "./response-format.js";
 import { encodeVocabulary } from "./vocabulary.js";
 import { loadXGrammar, withEngineMessages, type XGrammarModule } from "./xgrammar.js";
+import { boundExponents } from "./finite-numbers.js";
 
 /** Compiled grammars kept per model. */
 export const GRAMMAR_CACHE_SIZE = 32;
@@ -44,14 +45,23 @@ export class GrammarCache {
       this.compiled.set(key, hit);
       return hit;
     }
-    const { compiler } = await this.start();
+    const { xg, compiler } = await this.start();
+    // JSON grammars go through their EBNF text so that numbers stay finite (see finite-numbers.ts).
+    const json = async (schema: string, strict: boolean): Promise<CompiledGrammar> => {
+      const built = await xg.Grammar.fromJSONSchema(schema, false, -1, undefined, strict);
+      try {
+        return await compiler.compileGrammar(boundExponents(built.toString()));
+      } finally {
+        built.dispose();
+      }
+    };
     const grammar = await withEngineMessages(
       () => {
         switch (source.kind) {
           case "json_schema":
-            return compiler.compileJSONSchema(source.text, false, -1);
+            return json(source.text, true);
           case "json_object":
-            return compiler.compileJSONSchema('{"type":"object"}', false, -1, undefined, false);
+            return json('{"type":"object"}', false);
           case "regex":
             return compiler.compileStructuralTag({ type: "regex", pattern: source.text });
           case "grammar":
