@@ -33,7 +33,7 @@ export const IMAGE_OPTIONS = {
     flag: "steps",
     metavar: "n",
     doc: "denoising steps",
-    default: "1000 for ddpm, 50 for ddim and pndm, 20 otherwise",
+    default: "1000 for ddpm, 50 for ddim and pndm, 4 for lcm, 20 otherwise",
   },
   scheduler: {
     type: z.string().refine((name) => findScheduler(name) !== undefined),
