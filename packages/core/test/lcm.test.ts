@@ -1,9 +1,11 @@
 /**
  * LCMScheduler against values derived here from diffusers' formulas: the skipping-step timesteps,
  * the boundary-condition scalings, one step's arithmetic with riff's seeded noise, and a run with an
- * oracle denoiser landing on the clean sample in 1–8 steps.
+ * oracle denoiser landing on the clean sample in 1–8 steps; then against fixtures/lcm-reference, a numpy
+ * transcription of diffusers' LCMScheduler.
  */
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import { RiffError } from "../src/errors.js";
 import { Rng } from "../src/rng.js";
@@ -126,5 +128,54 @@ describe("LCMScheduler", () => {
     const out = s.step(Float32Array.from([0.1]), tail[0]!, x, new Rng(0));
     assert.equal(out.prevSample.length, 1);
     assert.throws(() => new LCMScheduler({ thresholding: true }), (e: unknown) => e instanceof RiffError && e.option === "thresholding");
+  });
+});
+
+interface ReferenceStep {
+  timestep: number;
+  denoised: number[];
+  a: number;
+  b: number;
+}
+interface ReferenceCase {
+  original_inference_steps: number;
+  steps: number;
+  prediction_type: string;
+  timestep_scaling: number;
+  timesteps: number[];
+  step: ReferenceStep[];
+}
+interface Reference {
+  sample: number[];
+  model_output: number[];
+  alphas_cumprod: Record<string, number>;
+  cases: ReferenceCase[];
+}
+
+describe("LCMScheduler against the numpy transcription of diffusers' (fixtures/lcm-reference)", () => {
+  const reference = JSON.parse(readFileSync(new URL("./fixtures/lcm-reference/lcm.json", import.meta.url), "utf8")) as Reference;
+
+  it("the same ᾱ (diffusers keeps float32), timesteps, denoised estimates and re-noising coefficients", () => {
+    const s = new LCMScheduler();
+    for (const [t, abar] of Object.entries(reference.alphas_cumprod)) close(s.alphasCumprod[Number(t)]!, abar, 1e-6 * abar + 1e-7, `ᾱ_${t}`);
+    const sample = Float32Array.from(reference.sample);
+    const output = Float32Array.from(reference.model_output);
+    assert.equal(reference.cases.length, 48);
+    for (const c of reference.cases) {
+      const what = `orig ${c.original_inference_steps}, ${c.steps} steps, ${c.prediction_type}, scaling ${c.timestep_scaling}`;
+      const scheduler = new LCMScheduler({ original_inference_steps: c.original_inference_steps, prediction_type: c.prediction_type, timestep_scaling: c.timestep_scaling });
+      scheduler.setTimesteps(c.steps);
+      assert.deepEqual([...scheduler.timesteps], c.timesteps, what);
+      for (const ref of c.step) {
+        const z = new Rng(17);
+        const got = scheduler.step(output, ref.timestep, sample, new Rng(17));
+        for (let i = 0; i < sample.length; i++) {
+          const d = ref.denoised[i]!;
+          close(got.predOriginalSample[i]!, d, 2e-6 * Math.max(1, Math.abs(d)), `${what}, t ${ref.timestep}: denoised[${i}]`);
+          const prev = ref.b === 0 ? d : ref.a * d + ref.b * z.normal();
+          close(got.prevSample[i]!, prev, 2e-6 * Math.max(1, Math.abs(prev)), `${what}, t ${ref.timestep}: x_prev[${i}]`);
+        }
+      }
+    }
   });
 });
