@@ -1,7 +1,7 @@
 /** `--out -`: riff speak streams its WAV and riff image writes its PNG to stdout, the same audio and bytes a file gets; reports go to stderr. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -76,3 +76,15 @@ test("riff image --out -: the PNG bytes --out FILE.png gets; --num-images > 1 wi
     assert.match(many.stderr, /--out - writes one PNG to stdout; --num-images 2 needs a file name/);
     assert.equal(many.stdout.length, 0);
   }));
+
+test("riff speak --out - | head: a reader that goes away ends it with one line, no stack trace", async () => {
+  const child = spawn(process.execPath, [main, "speak", "One sentence. Another sentence. And a third one, a little longer.", "--out", "-"], { cwd: root });
+  let stderr = "";
+  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
+  // Take the header's first bytes, then close the pipe as `head -c 10` would.
+  await new Promise<void>((resolve) => child.stdout.once("data", () => resolve()));
+  child.stdout.destroy();
+  const code = await new Promise<number | null>((resolve) => child.on("close", (c) => resolve(c)));
+  assert.equal(code, 2, stderr);
+  assert.equal(stderr, "riff: --out -: cannot write to stdout: the reader closed it before the output was complete (EPIPE)\n");
+});
