@@ -147,3 +147,31 @@ test(
     assert.deepEqual([meta.width, meta.height], [64, 64]);
   }),
 );
+
+test("riff image --timestep-spacing / --prediction-type: checked by name, and they change the image", () => {
+  const dir = mkdtempSync(join(tmpdir(), "riff-image-cli-"));
+  try {
+    const base = ["image", "a small red circle at the top left on a blue background", "--steps", "4", "--scheduler", "ddim"];
+    const png = (name: string, extra: string[]): Buffer => {
+      const out = join(dir, `${name}.png`);
+      const r = riff([...base, "--out", out, ...extra]);
+      assert.equal(r.code, 0, r.stderr);
+      return readFileSync(out);
+    };
+    const own = png("own", []);
+    // The embedded model's config: leading spacing, v_prediction. Naming its own values changes nothing.
+    assert.ok(own.equals(png("same", ["--timestep-spacing", "leading", "--prediction-type", "v_prediction"])));
+    assert.ok(!own.equals(png("trailing", ["--timestep-spacing", "trailing"])));
+    assert.ok(!own.equals(png("epsilon", ["--prediction-type", "epsilon"])));
+    for (const [flag, value] of [
+      ["--timestep-spacing", "middle"],
+      ["--prediction-type", "noise"],
+    ] as const) {
+      const r = riff([...base, "--out", join(dir, "bad.png"), flag, value]);
+      assert.equal(r.code, 2);
+      assert.match(r.stderr, new RegExp(`${flag} must be one of`));
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

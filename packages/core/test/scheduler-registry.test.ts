@@ -17,7 +17,7 @@ const distinct = (values: readonly string[]): boolean => new Set(values).size ==
 
 describe("scheduler registry", () => {
   it("names, aliases, class names and labels are distinct and well formed", () => {
-    assert.deepEqual([...SCHEDULER_NAMES], ["ddpm", "ddim", "euler", "euler-a", "dpm++", "pndm"]);
+    assert.deepEqual([...SCHEDULER_NAMES], ["ddpm", "ddim", "euler", "euler-a", "dpm++", "pndm", "lcm"]);
     assert.deepEqual(
       SCHEDULER_NAMES.map((n) => schedulerClassFor(n)),
       [...SCHEDULER_CLASSES],

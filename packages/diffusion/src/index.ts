@@ -8,7 +8,7 @@ export { UNet } from "./unet.js";
 export { PromptEncoder } from "./text-encoder.js";
 export { VaeDecoder, VaeEncoder, latentScaling, vaeScaleFactor, type LatentScaling } from "./vae.js";
 export { loadPromptTokenizer, clipTokenizerJson, type PromptTokenizer, type TokenizedPrompt } from "./tokenizer.js";
-export { chooseScheduler, defaultSteps } from "./scheduler-choice.js";
+export { chooseScheduler, defaultSteps, type SchedulerTuning } from "./scheduler-choice.js";
 export { formatParameters, samplerLabel, type GenerationParameters } from "./parameters.js";
 export { samplesToImages, imageToSample, makeGrid, type RasterImage, type SampleRange } from "./raster.js";
 export { encodePng, readParameters, loadImage, PARAMETERS_KEYWORD } from "./png.js";

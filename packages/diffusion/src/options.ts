@@ -3,7 +3,7 @@
  * table, the CLI derives `riff image`'s flags from it, and the server maps requests onto it.
  */
 import { z } from "zod";
-import { OptionSchema, SCHEDULERS, findScheduler, optionError, type OptionInput } from "@riff/core";
+import { OptionSchema, PREDICTION_TYPES, SCHEDULERS, TIMESTEP_SPACINGS, findScheduler, optionError, type OptionInput } from "@riff/core";
 import { SESSION_LOAD_OPTIONS } from "@riff/onnx";
 import type { RasterImage } from "./raster.js";
 
@@ -33,7 +33,7 @@ export const IMAGE_OPTIONS = {
     flag: "steps",
     metavar: "n",
     doc: "denoising steps",
-    default: "1000 for ddpm, 50 for ddim and pndm, 20 otherwise",
+    default: "1000 for ddpm, 50 for ddim and pndm, 4 for lcm, 20 otherwise",
   },
   scheduler: {
     type: z.string().refine((name) => findScheduler(name) !== undefined),
@@ -45,6 +45,22 @@ export const IMAGE_OPTIONS = {
     default: "the model's scheduler_config; DDPM models use dpm++",
   },
   karras: { type: z.boolean(), hf: "use_karras_sigmas", flag: "karras", doc: "Karras sigma schedule (euler, euler-a, dpm++)" },
+  timestepSpacing: {
+    type: z.enum(TIMESTEP_SPACINGS),
+    hf: "timestep_spacing",
+    flag: "timestep-spacing",
+    metavar: "spacing",
+    doc: "how the steps are spread over the training timesteps; trailing reaches the last one (Lin et al. 2024)",
+    default: "the model's scheduler_config",
+  },
+  predictionType: {
+    type: z.enum(PREDICTION_TYPES),
+    hf: "prediction_type",
+    flag: "prediction-type",
+    metavar: "type",
+    doc: "what the denoiser predicts: the noise, the velocity v, or the clean sample",
+    default: "the model's scheduler_config",
+  },
   guidanceScale: {
     type: z.number().min(0).max(100),
     hf: "guidance_scale",

@@ -6,7 +6,7 @@ import { MAX_PIXELS, checkGenerateOptions, imageLoadOptionsSchema, type Generate
 import { samplerLabel, type GenerationParameters } from "./parameters.js";
 import { loadImage } from "./png.js";
 import { imageToSample, samplesToImages, type RasterImage, type SampleRange } from "./raster.js";
-import { chooseScheduler, defaultSteps } from "./scheduler-choice.js";
+import { chooseScheduler, defaultSteps, type SchedulerTuning } from "./scheduler-choice.js";
 import { PromptEncoder } from "./text-encoder.js";
 import { loadPromptTokenizer, tokenizerMaxLength, type PromptTokenizer } from "./tokenizer.js";
 import { LEGACY_LATENT_CHANNELS, UNet } from "./unet.js";
@@ -57,7 +57,8 @@ export interface ResolvedOptions {
   readonly negativePrompt: string;
   readonly steps: number;
   readonly schedulerName: string | undefined;
-  readonly karras: boolean | undefined;
+  /** The run's changes to the model's scheduler_config (Karras sigmas, timestep spacing, prediction type). */
+  readonly tuning: SchedulerTuning;
   /** undefined for unconditional models. */
   readonly guidanceScale: number | undefined;
   readonly seed: number;
@@ -155,7 +156,8 @@ export class DiffusionPipeline implements AsyncDisposable {
   resolve(given: GenerateOptions = {}): ResolvedOptions {
     const options = checkGenerateOptions(given);
     const conditioned = this.textEncoder !== undefined;
-    const scheduler = chooseScheduler(this.files.scheduler, options.scheduler, options.karras, options.initImage !== undefined);
+    const tuning = { karras: options.karras, timestepSpacing: options.timestepSpacing, predictionType: options.predictionType };
+    const scheduler = chooseScheduler(this.files.scheduler, options.scheduler, tuning, options.initImage !== undefined);
     const steps = options.steps ?? defaultSteps(scheduler);
     scheduler.setTimesteps(steps); // validates steps against num_train_timesteps
     const size = this.defaultSize;
@@ -188,7 +190,7 @@ export class DiffusionPipeline implements AsyncDisposable {
       negativePrompt: options.negativePrompt ?? "",
       steps,
       schedulerName: options.scheduler,
-      karras: options.karras,
+      tuning,
       guidanceScale: conditioned ? (options.guidanceScale ?? (this.kind === "latent" ? 7.5 : 4)) : undefined,
       seed: options.seed ?? 0,
       width,
@@ -247,7 +249,7 @@ export class DiffusionPipeline implements AsyncDisposable {
     this.checkNotDisposed();
     const r = this.resolve(options);
     const warnings: string[] = [];
-    const scheduler = chooseScheduler(this.files.scheduler, r.schedulerName, r.karras, r.initImage !== undefined);
+    const scheduler = chooseScheduler(this.files.scheduler, r.schedulerName, r.tuning, r.initImage !== undefined);
     scheduler.setTimesteps(r.steps);
     const guided = r.guidanceScale !== undefined && r.guidanceScale > 1;
     const f = this.scaleFactor;

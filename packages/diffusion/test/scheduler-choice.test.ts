@@ -28,7 +28,7 @@ describe("scheduler choice", () => {
     for (const name of ["pndm", "plms", "PNDMScheduler"]) {
       assert.throws(
         () => chooseScheduler({ _class_name: "DDIMScheduler" }, name, undefined, true),
-        (e: unknown) => e instanceof RiffError && e.option === "scheduler" && e.message === "scheduler pndm cannot start part-way through its schedule, as img2img (initImage) needs; use ddim, euler, euler-a or dpm++",
+        (e: unknown) => e instanceof RiffError && e.option === "scheduler" && e.message === "scheduler pndm cannot start part-way through its schedule, as img2img (initImage) needs; use ddim, euler, euler-a, dpm++ or lcm",
         name,
       );
     }

@@ -3,3 +3,4 @@ export { startServer, type RiffServer, type ServeOptions } from "./app.js";
 export { ApiError, toApiError, type ErrorBody } from "./errors.js";
 export { ModelQueue } from "./queue.js";
 export { ServerMetrics } from "./metrics.js";
+export { streamingWavHeader, pcmBytes } from "./wav-stream.js";

@@ -20,6 +20,7 @@ import {
 import { existsSync, statSync } from "node:fs";
 import { addFlags, readFlags } from "../flags.js";
 import { interruptSignal } from "../signals.js";
+import { STDOUT, writeStdout } from "../stdout.js";
 
 /** The flags that are the CLI's own (the rest come from the schemas). */
 interface ImageCliOptions {
@@ -36,7 +37,7 @@ export function registerImage(program: Command): void {
     .command("image")
     .description("Generate images from a prompt with a diffusion model (PNG, parameters stored in the file)")
     .argument("[prompt...]", "what to draw (ignored by unconditional models)")
-    .requiredOption("-o, --out <file.png>", "PNG to write; with --num-images N > 1: FILE-1.png … FILE-N.png and a grid at FILE.png")
+    .requiredOption("-o, --out <file.png>", "PNG to write; with --num-images N > 1: FILE-1.png … FILE-N.png and a grid at FILE.png; - writes the one PNG to stdout, the report going to stderr")
     .option("--model <dir>", "model folder: pixel DDPM, riff pixel text-to-image, or ONNX Stable Diffusion (default: the embedded shapes-diffusion)");
   addFlags(command, imageLoadOptionsSchema);
   addFlags(command, imageOptionsSchema, FLAG_KEYS);
@@ -51,7 +52,8 @@ function checkFlags(
   options: ImageCliOptions,
   flags: Readonly<Record<string, unknown>>,
 ): { generate: GenerateOptions; modelPath: string; paths: ReturnType<typeof outputPaths> } {
-  checkOutputPath(options.out, "--out");
+  const toStdout = options.out === STDOUT;
+  if (!toStdout) checkOutputPath(options.out, "--out");
   const generate: GenerateOptions = { prompt, seed: 0, ...readFlags(imageOptionsSchema, flags, FLAG_KEYS) };
   try {
     checkGenerateOptions(generate);
@@ -63,6 +65,10 @@ function checkFlags(
     throw new RiffError(`--init-image: no such file: ${init}`, "--init-image");
   }
   const modelPath = resolveModelDir("image", options.model, "--model");
+  if (toStdout) {
+    if ((generate.numImages ?? 1) > 1) throw new RiffError(`--out - writes one PNG to stdout; --num-images ${generate.numImages} needs a file name`, "--num-images");
+    return { generate, modelPath, paths: { images: [STDOUT], grid: undefined } };
+  }
   const paths = outputPaths(options.out, generate.numImages ?? 1);
   for (const path of [...paths.images, ...(paths.grid ? [paths.grid] : [])]) checkOutputPath(path, "--out");
   return { generate, modelPath, paths };
@@ -113,7 +119,8 @@ async function runImage(prompt: string, options: ImageCliOptions, flags: Readonl
   const files = await Promise.all(result.images.map(async (image, i) => ({ path: paths.images[i]!, data: await encodePng(image, parameters) })));
   if (paths.grid) files.push({ path: paths.grid, data: await encodePng(makeGrid(result.images), parameters) });
   interruptSignal().throwIfAborted(); // interrupted while encoding: write nothing
-  writeFilesAtomically(files);
+  if (options.out === STDOUT) await writeStdout(files[0]!.data);
+  else writeFilesAtomically(files);
   const saveMs = performance.now() - saveStart;
   report(result, { options, modelPath, paths, loadMs, saveMs, totalMs: performance.now() - started });
 }
@@ -123,6 +130,8 @@ function report(
   c: { options: ImageCliOptions; modelPath: string; paths: ReturnType<typeof outputPaths>; loadMs: number; saveMs: number; totalMs: number },
 ): void {
   const ms = (x: number): number => Number(x.toFixed(1));
+  // With --out - stdout carries the PNG: the report goes to stderr.
+  const sink = c.options.out === STDOUT ? process.stderr : process.stdout;
   const p = result.parameters;
   if (c.options.json) {
     const json = {
@@ -152,12 +161,12 @@ function report(
       },
       warnings: result.warnings,
     };
-    process.stdout.write(JSON.stringify(json, null, 2) + "\n");
+    sink.write(JSON.stringify(json, null, 2) + "\n");
     return;
   }
-  const shown = [...c.paths.images.map((f) => relative(process.cwd(), f) || f)];
+  const shown = c.options.out === STDOUT ? ["stdout"] : [...c.paths.images.map((f) => relative(process.cwd(), f) || f)];
   if (c.paths.grid) shown.push(`grid ${relative(process.cwd(), c.paths.grid) || c.paths.grid}`);
-  process.stdout.write(
+  sink.write(
     `wrote ${shown.join(", ")}: ${p.width}x${p.height}, ${result.denoisingSteps} steps of ${p.sampler}, seed ${p.seed} ` +
       `in ${(c.totalMs / 1000).toFixed(1)} s (${result.timings.stepsPerSecond.toFixed(1)} steps/s)\n`,
   );

@@ -16,6 +16,8 @@ import {
 import { addFlags, readFlags } from "../flags.js";
 import { interruptSignal } from "../signals.js";
 import { readStdin } from "../options.js";
+import { STDOUT } from "../stdout.js";
+import { speakToStdout } from "./speak-stdout.js";
 
 /** The flags that are the CLI's own (the rest come from the schemas). */
 interface SpeakCliOptions {
@@ -32,7 +34,7 @@ export function registerSpeak(program: Command): void {
     .command("speak")
     .description("Speak text into a WAV file (16-bit mono), streaming sentence by sentence")
     .argument("[text...]", "the text to speak (default: read from stdin)")
-    .requiredOption("-o, --out <file.wav>", "WAV file to write (written to a temp file, renamed when complete)")
+    .requiredOption("-o, --out <file.wav>", "WAV file to write (written to a temp file, renamed when complete); - streams it to stdout, the report going to stderr")
     .option("--voice <path>", "voice folder (voice.json, or voice.onnx + voice.onnx.json) or Piper FILE.onnx (default: the embedded slt-voice)");
   addFlags(command, voiceLoadOptionsSchema);
   addFlags(command, speechOptionsSchema, FLAG_KEYS);
@@ -46,7 +48,7 @@ async function runSpeak(words: string[], options: SpeakCliOptions, flags: Readon
   const speech = { seed: 0, speed: 1, ...readFlags(speechOptionsSchema, flags, FLAG_KEYS) };
   const text = words.length > 0 ? words.join(" ") : await readStdin();
   if (text.trim() === "") throw new RiffError("nothing to speak: give the text as an argument or on stdin", "text");
-  if (!options.out.toLowerCase().endsWith(".wav")) throw new RiffError(`--out must name a .wav file, got ${options.out}`, "--out");
+  if (options.out !== STDOUT && !options.out.toLowerCase().endsWith(".wav")) throw new RiffError(`--out must name a .wav file, got ${options.out}`, "--out");
   const voicePath = resolveModelDir("speech", options.voice, "--voice");
   const inCli = (error: unknown): unknown => speechOptionsSchema.inVocabulary(error, "cli");
   try {
@@ -74,7 +76,8 @@ async function runSpeak(words: string[], options: SpeakCliOptions, flags: Readon
     // espeak-ng's WASM start-up and first (unoptimized) calls happen here, not in the first sentence.
     await warmUpEspeak();
     loadMs = performance.now() - loadStart;
-    result = await speakToFile(text, options.out, { voice, ...speech, signal: interruptSignal() });
+    const run = { voice, ...speech, signal: interruptSignal() };
+    result = options.out === STDOUT ? await speakToStdout(text, run) : await speakToFile(text, options.out, run);
   } catch (error) {
     throw inCli(error);
   } finally {
@@ -89,6 +92,8 @@ function report(
 ): void {
   const { options, speech } = context;
   const round = (x: number, digits = 3): number => Number(x.toFixed(digits));
+  // With --out - stdout carries the WAV: the report goes to stderr.
+  const sink = options.out === STDOUT ? process.stderr : process.stdout;
   if (options.json) {
     const json = {
       out: result.file.path,
@@ -109,7 +114,7 @@ function report(
       droppedCharacters: result.droppedCharacters,
       missingPhonemes: result.missingPhonemes,
     };
-    process.stdout.write(JSON.stringify(json, null, 2) + "\n");
+    sink.write(JSON.stringify(json, null, 2) + "\n");
     return;
   }
   const warn = (what: string, r: { count: number; examples: readonly string[] }): void => {
@@ -117,8 +122,8 @@ function report(
   };
   warn("unreadable character(s)", result.droppedCharacters);
   warn("phoneme(s) the voice does not know", result.missingPhonemes);
-  process.stdout.write(
-    `wrote ${options.out}: ${result.durationSeconds.toFixed(2)} s of audio at ${result.sampleRate} Hz ` +
+  sink.write(
+    `wrote ${options.out === STDOUT ? "stdout" : options.out}: ${result.durationSeconds.toFixed(2)} s of audio at ${result.sampleRate} Hz ` +
       `(${result.sentences} sentence${result.sentences === 1 ? "" : "s"}) in ${result.synthesisSeconds.toFixed(2)} s ` +
       `(real-time factor ${result.realTimeFactor.toFixed(3)}, first chunk ${result.firstChunkWrittenMs.toFixed(0)} ms)\n`,
   );

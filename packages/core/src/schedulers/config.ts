@@ -1,6 +1,6 @@
 /** Scheduler configs: diffusers' from_config over a class's defaults, and the checks all classes share. */
 import { RiffError, checkNumber } from "../errors.js";
-import type { SchedulerConfig } from "./scheduler.js";
+import { PREDICTION_TYPES, TIMESTEP_SPACINGS, type SchedulerConfig } from "./scheduler.js";
 
 /**
  * Defaults every class shares (diffusers' __init__ defaults). Each scheduler class spreads these
@@ -76,8 +76,8 @@ function validateCommon(c: Record<string, unknown>): void {
   checkNumber("beta_start", c.beta_start as number, { min: 0, max: 1 });
   checkNumber("beta_end", c.beta_end as number, { min: 0, max: 1 });
   checkChoice("beta_schedule", c.beta_schedule, ["linear", "scaled_linear", "squaredcos_cap_v2"]);
-  checkChoice("prediction_type", c.prediction_type, ["epsilon", "v_prediction", "sample"]);
-  checkChoice("timestep_spacing", c.timestep_spacing, ["leading", "trailing", "linspace"]);
+  checkChoice("prediction_type", c.prediction_type, PREDICTION_TYPES);
+  checkChoice("timestep_spacing", c.timestep_spacing, TIMESTEP_SPACINGS);
   checkNumber("steps_offset", c.steps_offset as number, { min: 0, integer: true });
   checkBoolean("clip_sample", c.clip_sample);
   checkNumber("clip_sample_range", c.clip_sample_range as number, { min: 0, minExclusive: true });

@@ -8,6 +8,7 @@ export { PNDMScheduler } from "./pndm.js";
 export { EulerDiscreteScheduler, SigmaScheduler, eulerSchedule } from "./euler.js";
 export { EulerAncestralDiscreteScheduler } from "./euler-ancestral.js";
 export { DPMSolverMultistepScheduler } from "./dpm-solver.js";
+export { LCMScheduler } from "./lcm.js";
 export { karrasSigmas, sigmaToT, trainSigmas } from "./sigmas.js";
 export { spacedTimesteps, dpmTimesteps } from "./spacing.js";
 export { vpConversion, veToX0, type Linear } from "./prediction.js";

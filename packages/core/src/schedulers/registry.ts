@@ -10,6 +10,7 @@ import { DDPMScheduler } from "./ddpm.js";
 import { DPMSolverMultistepScheduler } from "./dpm-solver.js";
 import { EulerAncestralDiscreteScheduler } from "./euler-ancestral.js";
 import { EulerDiscreteScheduler } from "./euler.js";
+import { LCMScheduler } from "./lcm.js";
 import { PNDMScheduler } from "./pndm.js";
 import type { Scheduler } from "./scheduler.js";
 
@@ -67,11 +68,13 @@ export const SCHEDULERS = [
   },
   // riff's PNDM runs its Runge-Kutta warm-up from the schedule's start only.
   { name: "pndm", aliases: ["plms"], className: "PNDMScheduler", label: "PLMS", defaultSteps: 50, karras: false, partial: false, create: PNDMScheduler },
+  // For LCM / Turbo-distilled models only: others give blur in its 1–8 steps. img2img runs the tail of the schedule.
+  { name: "lcm", aliases: [], className: "LCMScheduler", label: "LCM", defaultSteps: 4, karras: false, partial: true, create: LCMScheduler },
 ] as const satisfies readonly SchedulerEntry[];
 
 /** A row of the table, with its literal types. */
 export type RegisteredScheduler = (typeof SCHEDULERS)[number];
-/** The short names: "ddpm" | "ddim" | "euler" | "euler-a" | "dpm++" | "pndm". */
+/** The short names: "ddpm" | "ddim" | "euler" | "euler-a" | "dpm++" | "pndm" | "lcm". */
 export type SchedulerName = RegisteredScheduler["name"];
 /** The diffusers classes riff implements. */
 export type SchedulerClassName = RegisteredScheduler["className"];

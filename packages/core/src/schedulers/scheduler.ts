@@ -41,8 +41,12 @@ export interface Scheduler {
 }
 
 export type BetaSchedule = "linear" | "scaled_linear" | "squaredcos_cap_v2";
-export type PredictionType = "epsilon" | "v_prediction" | "sample";
-export type TimestepSpacing = "leading" | "trailing" | "linspace";
+/** What a denoiser predicts: the noise ε, the velocity v (Salimans & Ho 2022) or the clean sample x0. */
+export const PREDICTION_TYPES = ["epsilon", "v_prediction", "sample"] as const;
+export type PredictionType = (typeof PREDICTION_TYPES)[number];
+/** How inference timesteps are spread over the training schedule (see spacedTimesteps). */
+export const TIMESTEP_SPACINGS = ["leading", "trailing", "linspace"] as const;
+export type TimestepSpacing = (typeof TIMESTEP_SPACINGS)[number];
 
 /** The scheduler_config.json fields riff reads (diffusers names). */
 export interface SchedulerConfig {
