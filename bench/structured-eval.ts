@@ -5,6 +5,8 @@
  * many finished outputs parse with JSON.parse and validate with ajv (goal: all). Unconstrained: how
  * many parse at all (expected: none or nearly).
  */
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { Ajv } from "ajv";
 import type { TextModel } from "@riff/text";
 import { goal, round } from "./section.js";
@@ -14,26 +16,10 @@ const PROMPT = "Once upon a time";
 /** Enough for every schema below to close in most runs. */
 const MAX_NEW_TOKENS = 96;
 
-/** Nested objects, arrays with min/max items, enums, numbers with ranges, required and optional fields, string patterns. */
-export const EVAL_SCHEMAS: Record<string, Record<string, unknown>> = {
-  nested: {
-    type: "object",
-    properties: { who: { type: "object", properties: { name: { type: "string", maxLength: 10 }, title: { type: "string", maxLength: 8 } }, required: ["name"] } },
-    required: ["who"],
-  },
-  arrays: { type: "object", properties: { tags: { type: "array", items: { type: "string", maxLength: 6 }, minItems: 1, maxItems: 3 } }, required: ["tags"] },
-  enums: { type: "object", properties: { mood: { enum: ["happy", "sad", "angry"] }, ok: { type: "boolean" } }, required: ["mood", "ok"] },
-  numbers: {
-    type: "object",
-    properties: { age: { type: "integer", minimum: 0, maximum: 120 }, year: { type: "integer", exclusiveMinimum: 1900, maximum: 2100 }, score: { type: "number" } },
-    required: ["age", "score"],
-  },
-  patterns: {
-    type: "object",
-    properties: { code: { type: "string", pattern: "^[A-Z]{2}-[0-9]{3}$" }, note: { type: "string", maxLength: 8 } },
-    required: ["code"],
-  },
-};
+/** Nested objects, arrays with min/max items, enums, numbers with ranges, required and optional fields, string patterns (shared with the structured tests). */
+export const EVAL_SCHEMAS = JSON.parse(
+  readFileSync(fileURLToPath(new URL("../packages/text/test/fixtures/json-schemas.json", import.meta.url)), "utf8"),
+) as Record<string, Record<string, unknown>>;
 
 function parse(text: string): { value: unknown } | undefined {
   try {

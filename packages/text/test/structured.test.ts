@@ -6,6 +6,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Ajv } from "ajv";
 import { RiffError } from "@riff/core";
@@ -21,25 +22,8 @@ const kjvDir = join(repoRoot, "models", "kjv-llama");
 const SEEDS = 12;
 const PROMPT = "Once upon a time";
 
-const SCHEMAS: Record<string, Record<string, unknown>> = {
-  nested: {
-    type: "object",
-    properties: { who: { type: "object", properties: { name: { type: "string", maxLength: 10 }, title: { type: "string", maxLength: 8 } }, required: ["name"] } },
-    required: ["who"],
-  },
-  arrays: { type: "object", properties: { tags: { type: "array", items: { type: "string", maxLength: 6 }, minItems: 1, maxItems: 3 } }, required: ["tags"] },
-  enums: { type: "object", properties: { mood: { enum: ["happy", "sad", "angry"] }, ok: { type: "boolean" } }, required: ["mood", "ok"] },
-  numbers: {
-    type: "object",
-    properties: { age: { type: "integer", minimum: 0, maximum: 120 }, year: { type: "integer", exclusiveMinimum: 1900, maximum: 2100 }, score: { type: "number" } },
-    required: ["age", "score"],
-  },
-  patterns: {
-    type: "object",
-    properties: { code: { type: "string", pattern: "^[A-Z]{2}-[0-9]{3}$" }, note: { type: "string", maxLength: 8 } },
-    required: ["code"],
-  },
-};
+/** Nested objects, arrays with min/max items, enums, numbers with ranges, required and optional fields, string patterns. */
+const SCHEMAS = JSON.parse(readFileSync(join(fixturesDir, "json-schemas.json"), "utf8")) as Record<string, Record<string, unknown>>;
 
 const ajv = new Ajv({ strict: true });
 
