@@ -8,7 +8,7 @@
  * the work is the same however the requests are scheduled and no request drafts by prompt lookup.
  */
 import { resolveModelDir } from "@riff/core";
-import { startServer } from "@riff/server";
+import { sseData, startServer } from "@riff/server";
 import { loadTextModel } from "@riff/text";
 import { goal, median, round, type BenchSection } from "./section.js";
 
@@ -31,27 +31,19 @@ async function client(url: string, i: number): Promise<ClientRun> {
   const started = performance.now();
   const response = await fetch(`${url}/v1/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body(i)) });
   if (response.status !== 200) throw new Error(`status ${response.status}: ${await response.text()}`);
-  const decoder = new TextDecoder();
-  let buffer = "";
   let tokens = 0;
   let firstMs = 0;
   let last = 0;
   const gaps: number[] = [];
-  for await (const bytes of response.body!) {
-    buffer += decoder.decode(bytes as Uint8Array, { stream: true });
-    let end: number;
-    while ((end = buffer.indexOf("\n\n")) >= 0) {
-      const event = buffer.slice(0, end).replace(/^data: /, "");
-      buffer = buffer.slice(end + 2);
-      if (event === "[DONE]") continue;
-      const data = JSON.parse(event) as { choices: Array<{ text?: string }>; usage?: { completion_tokens: number } };
-      if (data.usage !== undefined) tokens = data.usage.completion_tokens;
-      if ((data.choices[0]?.text ?? "") === "") continue;
-      const now = performance.now();
-      if (firstMs === 0) firstMs = now - started;
-      else gaps.push(now - last);
-      last = now;
-    }
+  for await (const event of sseData(response.body!)) {
+    if (event === "[DONE]") continue;
+    const data = JSON.parse(event) as { choices: Array<{ text?: string }>; usage?: { completion_tokens: number } };
+    if (data.usage !== undefined) tokens = data.usage.completion_tokens;
+    if ((data.choices[0]?.text ?? "") === "") continue;
+    const now = performance.now();
+    if (firstMs === 0) firstMs = now - started;
+    else gaps.push(now - last);
+    last = now;
   }
   return { tokens, firstMs, gaps, ms: performance.now() - started };
 }

@@ -4,3 +4,4 @@ export { ApiError, toApiError, type ErrorBody } from "./errors.js";
 export { ModelQueue } from "./queue.js";
 export { ServerMetrics } from "./metrics.js";
 export { streamingWavHeader, pcmBytes } from "./wav-stream.js";
+export { sseData } from "./sse-events.js";

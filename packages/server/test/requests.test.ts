@@ -3,7 +3,7 @@
 // the request gets alone; 8 of them leaving mid-stream frees their slots; a full queue is a 429.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { startServer, type RiffServer } from "@riff/server";
+import { sseData, startServer, type RiffServer } from "@riff/server";
 import { failOnUnhandledRejections } from "../../../test/support/unhandled.js";
 
 failOnUnhandledRejections();
@@ -90,24 +90,16 @@ async function streamCompletion(prompt: string, leaveAfter?: number): Promise<{ 
     signal: controller.signal,
   });
   assert.equal(response.status, 200);
-  const decoder = new TextDecoder();
-  let buffer = "";
   let text = "";
   let chunks = 0;
   try {
-    for await (const bytes of response.body!) {
-      buffer += decoder.decode(bytes as Uint8Array, { stream: true });
-      let end: number;
-      while ((end = buffer.indexOf("\n\n")) >= 0) {
-        const event = buffer.slice(0, end).replace(/^data: /, "");
-        buffer = buffer.slice(end + 2);
-        if (event === "[DONE]") return { text, done: true };
-        const data = JSON.parse(event) as { choices: Array<{ text: string }> };
-        text += data.choices[0]?.text ?? "";
-        if (leaveAfter !== undefined && ++chunks >= leaveAfter) {
-          controller.abort();
-          return { text, done: false };
-        }
+    for await (const event of sseData(response.body!)) {
+      if (event === "[DONE]") return { text, done: true };
+      const data = JSON.parse(event) as { choices: Array<{ text: string }> };
+      text += data.choices[0]?.text ?? "";
+      if (leaveAfter !== undefined && ++chunks >= leaveAfter) {
+        controller.abort();
+        return { text, done: false };
       }
     }
   } catch (error) {
