@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from "commander";
 
-/** commander parsers that reject bad numbers by name before any model loads. */
+/** commander parsers for the CLI's own flags (the schemas' flags parse in flags.ts), and stdin. */
 export function parseNumber(value: string): number {
   const n = Number(value);
   if (value.trim() === "" || Number.isNaN(n)) throw new InvalidArgumentError(`"${value}" is not a number.`);
@@ -11,10 +11,6 @@ export function parseInteger(value: string): number {
   const n = parseNumber(value);
   if (!Number.isInteger(n)) throw new InvalidArgumentError(`"${value}" is not an integer.`);
   return n;
-}
-
-export function collect(value: string, previous: string[] = []): string[] {
-  return [...previous, value];
 }
 
 /** Reads all of stdin as text (for prompts piped in); "" when stdin is a terminal. */
