@@ -178,6 +178,8 @@ test("bad formats are refused by name with the engine's message; running out of 
     await refused({ type: "json_schema", schema: { type: "number", minimum: -1 } }, /"minimum" .*only supported on integers/);
     await refused({ type: "regex", pattern: "[0-9" }, /regular expression does not compile: .*Unclosed '\['/);
     await refused({ type: "regex", pattern: "(?=a)b" }, /Lookahead is not supported/);
+    await refused({ type: "regex", pattern: "[^\\s\\S]" }, /can match nothing: "\[\^\\s\\S\]" at position 0/);
+    await refused({ type: "regex", pattern: "(x[^\\d\\D]|y[])+" }, /can match nothing: "\[\^\\d\\D\]" at position 2/);
     await refused({ type: "grammar", grammar: 'start ::= "a"' }, /grammar does not compile: .*root rule with name "root" is not found/);
     await refused({ type: "yaml" }, /responseFormat/);
     const short = await model.generate(PROMPT, { responseFormat: { type: "json_schema", schema: SCHEMAS.nested! }, maxNewTokens: 3 });

@@ -7,6 +7,7 @@
  */
 import { z } from "zod";
 import { optionError } from "@riff/core";
+import { emptyRegexPart } from "./empty-regex.js";
 
 const jsonSchema = z.union([z.record(z.string(), z.unknown()), z.boolean()]);
 
@@ -52,8 +53,13 @@ export function grammarSource(format: ResponseFormat): GrammarSource | undefined
       checkKeywords(schema, "#");
       return { kind: "json_schema", text: JSON.stringify(exactRanges(schema)) };
     }
-    case "regex":
+    case "regex": {
+      const empty = emptyRegexPart(format.pattern);
+      if (empty !== undefined) {
+        throw optionError("responseFormat", `{responseFormat}: the regular expression can match nothing: "${empty.text}" at position ${empty.index} matches no character`);
+      }
       return { kind: "regex", text: format.pattern };
+    }
     case "grammar":
       return { kind: "grammar", text: format.grammar };
   }
