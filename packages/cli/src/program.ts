@@ -2,28 +2,45 @@ import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { RiffError } from "@riff/core";
 import { inCliWords } from "./arguments.js";
-import { registerText } from "./commands/text.js";
-import { registerImage } from "./commands/image.js";
-import { registerSpeak } from "./commands/speak.js";
-import { registerModels } from "./commands/models.js";
-import { registerDemo } from "./commands/demo.js";
-import { registerServe } from "./commands/serve.js";
 import { installSignalHandlers, interruptedExitCode } from "./signals.js";
 
 const packageJson = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
 
-export function buildProgram(): Command {
+type Register = (program: Command) => void;
+
+/**
+ * Each command's module, imported only when it is needed: each one imports its modality's package
+ * (and `serve` the server), so loading them all would make `riff speak` parse the text, image and
+ * server packages it never uses. In the order `riff --help` lists them.
+ */
+const COMMANDS: ReadonlyArray<readonly [string, () => Promise<Register>]> = [
+  ["text", async () => (await import("./commands/text.js")).registerText],
+  ["image", async () => (await import("./commands/image.js")).registerImage],
+  ["speak", async () => (await import("./commands/speak.js")).registerSpeak],
+  ["models", async () => (await import("./commands/models.js")).registerModels],
+  ["demo", async () => (await import("./commands/demo.js")).registerDemo],
+  ["serve", async () => (await import("./commands/serve.js")).registerServe],
+];
+
+/** The command `argv` runs when its first argument names one (`riff speak …`); otherwise undefined (help, --version, a typo). */
+export function commandIn(argv: readonly string[]): string | undefined {
+  const first = argv[2];
+  return COMMANDS.some(([name]) => name === first) ? first : undefined;
+}
+
+/**
+ * The CLI with every command, or with `only` that one: a command line that names its command
+ * needs no other (its help, flags and errors are its own); everything else (top-level help,
+ * `riff help speak`, an unknown command) gets them all, so help and suggestions stay complete.
+ */
+export async function buildProgram(only?: string): Promise<Command> {
   const program = new Command("riff")
     .description("Generate text, images and speech on your own machine.")
     .version(packageJson.version)
     .showHelpAfterError()
     .exitOverride();
-  registerText(program);
-  registerImage(program);
-  registerSpeak(program);
-  registerModels(program);
-  registerDemo(program);
-  registerServe(program);
+  const wanted = COMMANDS.filter(([name]) => only === undefined || name === only);
+  for (const register of await Promise.all(wanted.map(([, load]) => load()))) register(program);
   return program;
 }
 
@@ -35,7 +52,7 @@ export function buildProgram(): Command {
 export async function runCli(argv: readonly string[]): Promise<number> {
   const removeHandlers = installSignalHandlers();
   try {
-    await buildProgram().parseAsync(argv as string[]);
+    await (await buildProgram(commandIn(argv))).parseAsync(argv as string[]);
     return interruptedExitCode() ?? 0;
   } catch (error) {
     // After a signal, whatever the command threw while unwinding is the interruption itself.

@@ -17,7 +17,6 @@ import { addFlags, readFlags } from "../flags.js";
 import { interruptSignal } from "../signals.js";
 import { readStdin } from "../options.js";
 import { STDOUT } from "../stdout.js";
-import { speakToStdout } from "./speak-stdout.js";
 
 /** The flags that are the CLI's own (the rest come from the schemas). */
 interface SpeakCliOptions {
@@ -77,7 +76,8 @@ async function runSpeak(words: string[], options: SpeakCliOptions, flags: Readon
     await warmUpEspeak();
     loadMs = performance.now() - loadStart;
     const run = { voice, ...speech, signal: interruptSignal() };
-    result = options.out === STDOUT ? await speakToStdout(text, run) : await speakToFile(text, options.out, run);
+    // speak-stdout.ts borrows riff serve's WAV stream framing: imported only for --out -.
+    result = options.out === STDOUT ? await (await import("./speak-stdout.js")).speakToStdout(text, run) : await speakToFile(text, options.out, run);
   } catch (error) {
     throw inCli(error);
   } finally {
