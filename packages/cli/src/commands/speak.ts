@@ -10,7 +10,6 @@ import {
   speakToFile,
   speechOptionsSchema,
   voiceLoadOptionsSchema,
-  warmUpEspeak,
   type SpeakToFileResult,
 } from "@riff/tts";
 import { addFlags, readFlags } from "../flags.js";
@@ -72,8 +71,8 @@ async function runSpeak(words: string[], options: SpeakCliOptions, flags: Readon
   let loadMs = 0;
   try {
     resolveSpeaker(voice, speech.speaker);
-    // espeak-ng's WASM start-up and first (unoptimized) calls happen here, not in the first sentence.
-    await warmUpEspeak();
+    // No espeak warm-up: a process that speaks once would phonemize the warm-up sentences for
+    // nothing (they cost more than the sentence itself); espeak-ng starts in the first sentence.
     loadMs = performance.now() - loadStart;
     const run = { voice, ...speech, signal: interruptSignal() };
     // speak-stdout.ts borrows riff serve's WAV stream framing: imported only for --out -.
