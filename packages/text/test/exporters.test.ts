@@ -125,3 +125,30 @@ test("exporters: a builder folder refuses a dtype it cannot honour, naming dtype
     return true;
   });
 });
+
+/** Batching prompts of different lengths: exact where the graph takes left padding, one at a time where not. */
+const PADDING: Readonly<Record<string, RegExp | undefined>> = {
+  "optimum-llama": undefined,
+  "optimum-qwen2": undefined,
+  "optimum-llama-nopos": /onnx\/model\.onnx cannot batch prompts of different lengths: it has no position_ids input/,
+  "optimum-gpt2-nopos": /it has no position_ids input, so a left-padded row's positions would be shifted/,
+  "genai-llama-int4-cpu": /model\.onnx cannot batch prompts of different lengths: its GroupQueryAttention reads each row's length/,
+  "genai-qwen2-int4-cuda": /GroupQueryAttention/,
+  "genai-llama-fp16-cuda": /GroupQueryAttention/,
+};
+for (const [name, why] of Object.entries(PADDING)) {
+  test(`exporters: ${name}: a batch and a continuous batch of prompts of different lengths give each its own greedy tokens`, async () => {
+    const refs = references();
+    const key = Object.keys(refs.fixtures).find((k) => k.startsWith(`${name}/`) && k.endsWith("/model.onnx"))!;
+    const want = refs.fixtures[key]!.ort;
+    await using model = await loadTextModel(join(dir, name), { threads: 1 });
+    if (why === undefined) assert.equal(model.leftPaddingOff, undefined);
+    else assert.match(model.leftPaddingOff ?? "", why);
+    const options = { maxNewTokens: refs.new_tokens, doSample: false };
+    const batch = await model.generateBatch(refs.prompts, options);
+    assert.deepEqual(batch.map((r) => r.tokens), want, `${name}: generateBatch`);
+    const shared = model.continuousBatch({ maxRows: 4 });
+    const together = await Promise.all(refs.prompts.map((p) => shared.generate(p, options)));
+    assert.deepEqual(together.map((r) => r.tokens), want, `${name}: continuous batch`);
+  });
+}
