@@ -9,8 +9,8 @@
  * the one it gets alone.
  *
  * Beam search and prompt lookup (asked for explicitly) run alone, outside the shared batch, as
- * TextModel.stream() runs them; so does every request on a model without an attention_mask input,
- * which cannot mix prompt lengths. Greedy requests do not draft by default here (the batch is the
+ * TextModel.stream() runs them; so does every request on a decoder that cannot take left padding
+ * (TextModel.leftPaddingOff: no attention_mask or position_ids input, GroupQueryAttention). Greedy requests do not draft by default here (the batch is the
  * speed-up).
  */
 import {
@@ -142,7 +142,7 @@ export class ContinuousBatch {
   /** "alone" when the request runs outside the batch; else its ids and options, or the error they raised. */
   private plan(prompt: Prompt, options: TextGenerationOptions, streaming: boolean): "alone" | Plan {
     try {
-      if (!this.host.decoder.hasAttentionMask) return "alone";
+      if (this.host.model.leftPaddingOff !== undefined) return "alone";
       const ids = this.host.model.encode(prompt);
       if (ids.length === 0) throw new RiffError("the prompt encodes to no tokens; give some text", "prompt");
       const resolved = this.host.resolve(options, ids.length, streaming);

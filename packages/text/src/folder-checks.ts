@@ -18,17 +18,17 @@ export function checkFolderAgainstGraph(folder: ModelFolder, graph: DecoderGraph
     throw new RiffError(`${dir}/${file}: ${key} ${why}`, "model");
   };
   if (config.numLayers !== graph.layers) {
-    fail("config.json", gpt2 ? "n_layer" : "num_hidden_layers", `is ${config.numLayers} but ${onnx} has ${graph.layers} layers (past_key_values.0–${graph.layers - 1})`);
+    fail(folder.configFile, gpt2 ? "n_layer" : "num_hidden_layers", `is ${config.numLayers} but ${onnx} has ${graph.layers} layers (past_key_values.0–${graph.layers - 1})`);
   }
   if (graph.kvHeads !== undefined && config.numKeyValueHeads !== graph.kvHeads) {
-    fail("config.json", gpt2 ? "n_head" : "num_key_value_heads", `is ${config.numKeyValueHeads} but ${onnx}'s past_key_values have ${graph.kvHeads} heads`);
+    fail(folder.configFile, gpt2 ? "n_head" : "num_key_value_heads", `is ${config.numKeyValueHeads} but ${onnx}'s past_key_values have ${graph.kvHeads} heads`);
   }
   if (graph.headDim !== undefined && config.headDim !== graph.headDim) {
     const key = gpt2 ? "n_embd / n_head" : folder.rawConfig.head_dim !== undefined ? "head_dim" : "hidden_size / num_attention_heads";
-    fail("config.json", key, `gives head size ${config.headDim} but ${onnx}'s past_key_values have ${graph.headDim}`);
+    fail(folder.configFile, key, `gives head size ${config.headDim} but ${onnx}'s past_key_values have ${graph.headDim}`);
   }
   if (graph.vocab !== undefined && config.vocabSize !== undefined && config.vocabSize !== graph.vocab) {
-    fail("config.json", "vocab_size", `is ${config.vocabSize} but ${onnx} scores ${graph.vocab} tokens (logits)`);
+    fail(folder.configFile, "vocab_size", `is ${config.vocabSize} but ${onnx} scores ${graph.vocab} tokens (logits)`);
   }
   const vocab = graph.vocab ?? config.vocabSize;
   if (vocab === undefined) return;
@@ -36,11 +36,11 @@ export function checkFolderAgainstGraph(folder: ModelFolder, graph: DecoderGraph
     fail("tokenizer.json", "model.vocab", `has ids up to ${tokenizerVocabulary - 1}, beyond the model's ${vocab} tokens`);
   }
   const fromGeneration = folder.generationConfig.eos_token_id !== undefined;
-  const eosFile = fromGeneration ? "generation_config.json" : "config.json";
+  const eosFile = fromGeneration ? relative(dir, folder.generationConfigSource) : folder.configFile;
   const eosRaw = fromGeneration ? folder.generationConfig.eos_token_id : folder.rawConfig.eos_token_id;
   checkIds(eosRaw, vocab, (why) => fail(eosFile, "eos_token_id", why));
   for (const key of ["bos_token_id", "pad_token_id"] as const) {
-    for (const [file, json] of [["generation_config.json", folder.generationConfig], ["config.json", folder.rawConfig]] as const) {
+    for (const [file, json] of [[relative(dir, folder.generationConfigSource), folder.generationConfig], [folder.configFile, folder.rawConfig]] as const) {
       checkIds(json[key], vocab, (why) => fail(file, key, why));
     }
   }

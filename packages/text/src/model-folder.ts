@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { RiffError, checkRegularFile, folderFile, readJsonObject } from "@riff/core";
+import { RiffError, checkRegularFile, folderFile, readJsonObject, resolveInside } from "@riff/core";
+import { readGenaiConfig } from "./genai-config.js";
 
 /**
  * Which weights file to load, with transformers.js's names: fp32 → onnx/model.onnx,
@@ -47,8 +48,12 @@ export interface ModelFolder {
   readonly dir: string;
   readonly config: ModelConfig;
   readonly rawConfig: JsonObject;
+  /** Where rawConfig came from: "config.json", or "genai_config.json" (onnxruntime-genai's builder). */
+  readonly configFile: string;
   /** generation_config.json, or {} when the folder has none. */
   readonly generationConfig: JsonObject;
+  /** Where generationConfig came from, for messages. */
+  readonly generationConfigSource: string;
   readonly tokenizerJson: JsonObject;
   /** tokenizer_config.json, or {} when the folder has none. */
   readonly tokenizerConfig: JsonObject;
@@ -67,13 +72,48 @@ export function readModelFolder(dir: string, options: { dtype?: TextDtype } = {}
   if (!existsSync(root)) throw new RiffError(`model folder not found: ${root}`, "model");
   if (!statSync(root).isDirectory()) throw new RiffError(`model path is not a folder: ${root}`, "model");
 
-  const rawConfig = readJson(root, "config.json", true);
   const tokenizerJson = readJson(root, "tokenizer.json", true);
-  const generationConfig = readJson(root, "generation_config.json", false);
   const tokenizerConfig = withChatTemplateFile(root, readJson(root, "tokenizer_config.json", false));
-  const config = normaliseConfig(rawConfig, generationConfig, root);
+  if (!existsSync(folderFile(root, "config.json")) && existsSync(folderFile(root, "genai_config.json"))) {
+    return readGenaiFolder(root, dtype, options.dtype !== undefined, tokenizerJson, tokenizerConfig);
+  }
+  const rawConfig = readJson(root, "config.json", true);
+  const generationConfig = readJson(root, "generation_config.json", false);
+  const config = normaliseConfig(rawConfig, generationConfig, root, "config.json");
   const onnxPath = findDecoder(root, dtype);
-  return { dir: root, config, rawConfig, generationConfig, tokenizerJson, tokenizerConfig, onnxPath, dtype };
+  const generationConfigSource = join(root, "generation_config.json");
+  return { dir: root, config, rawConfig, configFile: "config.json", generationConfig, generationConfigSource, tokenizerJson, tokenizerConfig, onnxPath, dtype };
+}
+
+/**
+ * A folder written by onnxruntime-genai's model builder: genai_config.json in place of config.json
+ * and generation_config.json, one decoder named by model.decoder.filename (its precision is the
+ * builder's choice, so a dtype other than fp32, the default, is refused rather than ignored).
+ */
+function readGenaiFolder(root: string, dtype: TextDtype, dtypeGiven: boolean, tokenizerJson: JsonObject, tokenizerConfig: JsonObject): ModelFolder {
+  const path = folderFile(root, "genai_config.json");
+  const genai = readGenaiConfig(readJsonObject(path, "genai_config.json", "model"), path);
+  const onnxPath = resolveInside(root, genai.decoderFile, { file: path, key: "model.decoder.filename" });
+  if (dtypeGiven && dtype !== "fp32") {
+    throw new RiffError(
+      `${root} is an onnxruntime-genai folder: genai_config.json names one decoder (${genai.decoderFile}), so dtype ${dtype} cannot pick another`,
+      "dtype",
+    );
+  }
+  if (!existsSync(onnxPath)) throw new RiffError(`${path}: model.decoder.filename names ${genai.decoderFile}, which is not in the folder`, "model");
+  const config = normaliseConfig(genai.config, genai.generationConfig, root, "genai_config.json");
+  return {
+    dir: root,
+    config,
+    rawConfig: genai.config,
+    configFile: "genai_config.json",
+    generationConfig: genai.generationConfig,
+    generationConfigSource: `${path} search`,
+    tokenizerJson,
+    tokenizerConfig,
+    onnxPath,
+    dtype,
+  };
 }
 
 function readJson(dir: string, name: string, required: true): JsonObject;
@@ -130,12 +170,12 @@ function listOnnx(dir: string, sub: string): string[] {
     .map((f) => (sub === "" ? f : `${sub}/${f}`));
 }
 
-function normaliseConfig(raw: JsonObject, generation: JsonObject, dir: string): ModelConfig {
+function normaliseConfig(raw: JsonObject, generation: JsonObject, dir: string, file: string): ModelConfig {
   const modelType = raw.model_type;
-  if (typeof modelType !== "string") throw new RiffError(`${dir}/config.json has no model_type`, "model");
+  if (typeof modelType !== "string") throw new RiffError(`${dir}/${file} has no ${file === "config.json" ? "model_type" : "model.type"}`, "model");
   if (!SUPPORTED_MODEL_TYPES.includes(modelType)) {
     throw new RiffError(
-      `unsupported model_type "${modelType}" in ${dir}/config.json; riff text supports ${SUPPORTED_MODEL_TYPES.join(", ")}`,
+      `unsupported model_type "${modelType}" in ${dir}/${file}; riff text supports ${SUPPORTED_MODEL_TYPES.join(", ")}`,
       "model",
     );
   }
@@ -147,7 +187,7 @@ function normaliseConfig(raw: JsonObject, generation: JsonObject, dir: string): 
     return undefined;
   };
   const need = (value: number | undefined, keys: string): number => {
-    if (value === undefined) throw new RiffError(`${dir}/config.json lacks ${keys}`, "model");
+    if (value === undefined) throw new RiffError(`${dir}/${file} lacks ${keys}`, "model");
     return value;
   };
   const gpt2 = modelType === "gpt2";

@@ -8,12 +8,13 @@ import {
   type GenerationOptions,
   type StepEvent,
 } from "@riff/core";
-import { dynamicQuantizationOpsOf, type SessionStats } from "@riff/onnx";
+import { dynamicQuantizationOps, graphNodes, type SessionStats } from "@riff/onnx";
 import { textLoadOptionsSchema, type LoadTextModelOptions } from "./load-options.js";
 import { BeamSearchModel } from "./beam-search.js";
 import { applyChatTemplate, type ChatMessage } from "./chat.js";
 import { ContinuousBatch, type ContinuousBatchOptions } from "./continuous-batch.js";
 import { Decoder } from "./decoder.js";
+import { leftPaddingProblem } from "./left-padding.js";
 import { LookupModel } from "./lookup-decoding.js";
 import { SamplingModel, type SampledRow, type SamplingState, type TextStopReason } from "./generate.js";
 import { checkFolderAgainstGraph } from "./folder-checks.js";
@@ -86,14 +87,17 @@ export async function loadTextModel(dir: string, options: LoadTextModelOptions =
   const ignored: string[] = [];
   const defaults = samplingOptionsFromGenerationConfig(folder.generationConfig, {
     onUnknown: (keys) => ignored.push(...keys),
-    source: join(folder.dir, "generation_config.json"),
+    source: folder.generationConfigSource,
   });
   const decoder = await Decoder.load(folder.onnxPath, folder.config, { threads: load.threads, executionProvider: load.executionProvider });
   let dynamicOps: string[];
+  let paddingProblem: string | undefined;
   try {
     checkFolderAgainstGraph(folder, decoder.graph, tokenizer.vocabularySize);
     // Read after onnxruntime accepted the file, so a broken file gets the session's message.
-    dynamicOps = dynamicQuantizationOpsOf(folder.onnxPath);
+    const nodes = graphNodes(folder.onnxPath);
+    dynamicOps = dynamicQuantizationOps(nodes);
+    paddingProblem = leftPaddingProblem(decoder, nodes);
   } catch (error) {
     await decoder.dispose();
     throw error;
@@ -103,7 +107,9 @@ export async function loadTextModel(dir: string, options: LoadTextModelOptions =
       ? `${relative(folder.dir, folder.onnxPath)} quantizes activations dynamically (${dynamicOps.join(", ")}): ` +
         "checking drafted tokens in one pass would change the output, so prompt lookup is off unless asked for"
       : undefined;
-  return new TextModel(folder.dir, folder.config, tokenizer, decoder, defaults, ignored, promptLookupOff);
+  const leftPaddingOff =
+    paddingProblem !== undefined ? `${relative(folder.dir, folder.onnxPath)} cannot batch prompts of different lengths: ${paddingProblem}` : undefined;
+  return new TextModel(folder.dir, folder.config, tokenizer, decoder, defaults, ignored, promptLookupOff, leftPaddingOff);
 }
 
 export class TextModel implements AsyncDisposable {
@@ -130,6 +136,12 @@ export class TextModel implements AsyncDisposable {
      * generation_config.json's) still turns it on.
      */
     readonly promptLookupOff: string | undefined = undefined,
+    /**
+     * Why prompts of different lengths do not share a batch on this decoder, when they do not
+     * (see left-padding.ts): generateBatch runs them one at a time, a continuous batch runs each
+     * request alone, so each gets the tokens it gets alone.
+     */
+    readonly leftPaddingOff: string | undefined = undefined,
   ) {
     this.decoderRef = decoder;
   }
@@ -170,9 +182,18 @@ export class TextModel implements AsyncDisposable {
     return result!;
   }
 
-  /** Several prompts in one batch (left-padded); one result per prompt, in order. */
+  /**
+   * Several prompts in one batch (left-padded); one result per prompt, in order. On a decoder
+   * that cannot take left padding ({@link TextModel.leftPaddingOff}) prompts of different lengths
+   * run one after another instead.
+   */
   async generateBatch(prompts: readonly Prompt[], options: TextGenerationOptions = {}): Promise<GenerationResult[]> {
     if (!Array.isArray(prompts) || prompts.length === 0) throw new RiffError("generateBatch needs at least one prompt", "prompts");
+    if (this.leftPaddingOff !== undefined && new Set(prompts.map((p) => this.encode(p).length)).size > 1) {
+      const results: GenerationResult[] = [];
+      for (const prompt of prompts) results.push(await this.generate(prompt, options));
+      return results;
+    }
     return drain(this.execute(prompts, options, false));
   }
 
@@ -319,12 +340,6 @@ export class TextModel implements AsyncDisposable {
       batch: prompts.length,
       defaultPromptLookup: this.promptLookupOff === undefined ? DEFAULT_PROMPT_LOOKUP_TOKENS : 0,
     });
-    if (encoded.some((ids) => ids.length !== promptLength) && !decoder.hasAttentionMask) {
-      throw new RiffError(
-        `${this.dir}: batching prompts of different lengths needs a model with an attention_mask input; run them one at a time`,
-        "prompts",
-      );
-    }
     const padId = this.tokenizer.padTokenId ?? resolved.eosTokenIds[0] ?? 0;
     const started = performance.now();
     const empty = (stopReason: TextStopReason): GenerationResult[] =>
