@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Rng } from "@riff/core";
+import { Rng, RiffError } from "@riff/core";
 import { PiperVoice, phonemesToIds, resolveSpeaker } from "@riff/tts";
 
 const fixtures = fileURLToPath(new URL("./fixtures/", import.meta.url));
@@ -85,4 +85,28 @@ test("speaker ids reach the model: the same sentence differs between speakers", 
   const hello = reference.cases.filter((c) => c.voice === "piper-export-multi" && c.text.startsWith("Hello"));
   assert.equal(hello.length, 2);
   assert.notEqual(hello[0]!.int16_base64, hello[1]!.int16_base64);
+});
+
+test("text → riff's phonemes → ids: the reference's (espeak-ng's clauses, piper's joining) for every sentence", async () => {
+  // The reference phonemes are Debian espeak-ng's; piper's own phonemizer (a C extension over a newer
+  // espeak-ng) is not built here, so this checks riff's text path against the engine, not piper's build.
+  for (const c of reference.cases) {
+    const voice = voices[c.voice]!;
+    const language = voice.config.language;
+    if (c.language !== language) continue; // de/es: languages.test.ts, with the voice's language set
+    const encoded = await voice.encode(c.text);
+    assert.equal(encoded.phonemes, c.phonemes, c.text);
+    assert.deepEqual(encoded.ids, c.phoneme_ids, c.text);
+  }
+});
+
+test("`await using` disposes a Piper voice's session at the end of the block", async () => {
+  let kept: PiperVoice | undefined;
+  {
+    await using voice = await PiperVoice.load(join(fixtures, "piper-export"), quiet);
+    kept = voice;
+    assert.equal((await voice.synthesize([1, 0, 20, 0, 2], { rng: new Rng(0) })).length > 0, true);
+  }
+  await assert.rejects(kept.synthesize([1, 0, 20, 0, 2], { rng: new Rng(0) }), (e: unknown) => e instanceof RiffError && /disposed/.test(e.message));
+  await kept.dispose(); // twice is fine
 });
