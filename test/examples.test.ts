@@ -20,6 +20,7 @@ const RUNS: Record<string, { args?: string[]; stdout: RegExp; files?: string[] }
   "speech-to-file.ts": { stdout: /sentence 1\.0: \d+ samples[\s\S]*wrote .*speech\.wav: \d+\.\d\d s/, files: ["speech.wav"] },
   "own-hf-folder.ts": { args: [join(root, "packages/text/test/fixtures/gpt2-tiny-q8"), "q8"], stdout: /"promptLookup":0[\s\S]*quantizes activations dynamically/ },
   "await-using.ts": { stdout: /text: ".*"; image: 32x32\ndisposed/ },
+  "piper-voice.ts": { stdout: /speakers: ana, ben, cleo\nsentence 1: \/həlˈoʊ ðˈɛɹ, hˈaʊ ɑːɹ juː\?\/[\s\S]*wrote .*piper\.wav: 2 sentences, \d+\.\d\d s\ndisposed/, files: ["piper.wav"] },
 };
 
 /** Examples that need a running server or a long evaluation are run by their own suites: each must name its example. */

@@ -43,7 +43,10 @@ export interface Voice {
    * before the sentence is done). Joined, the pieces equal {@link synthesize}'s result.
    */
   synthesizeStream?(ids: readonly number[], options: SynthesisOptions): AsyncIterable<Float32Array>;
+  /** Frees the voice's sessions (waiting for runs in progress); later synthesis is a RiffError. Safe to call twice. */
   dispose(): Promise<void>;
+  /** {@link dispose}, for `await using voice = await loadVoice(…)`. */
+  [Symbol.asyncDispose](): Promise<void>;
 }
 
 /**

@@ -43,6 +43,7 @@ function mockVoice(onSynthesize?: (index: number) => void, speakers = 1): MockVo
       return Float32Array.from({ length: n }, (_, i) => amplitude * Math.sin(i * 0.3));
     },
     async dispose() {},
+    async [Symbol.asyncDispose]() {},
   };
 }
 

@@ -78,6 +78,7 @@ function toneVoice(): Voice & { encoded: string[] } {
       return Float32Array.from({ length: Math.round((ids.length * 100) / (options.speed ?? 1)) }, (_, i) => 0.1 * Math.cos(i));
     },
     async dispose() {},
+    async [Symbol.asyncDispose]() {},
   };
 }
 const fakePhonemize: PhonemizeFunction = async (text) => [text.toLowerCase()];

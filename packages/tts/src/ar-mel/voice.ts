@@ -200,4 +200,8 @@ export class ArMelVoice implements Voice {
       await this.decoder.dispose();
     }
   }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.dispose();
+  }
 }

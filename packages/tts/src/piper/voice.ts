@@ -105,8 +105,13 @@ export class PiperVoice implements Voice {
     return Float32Array.from(floatData(output));
   }
 
+  /** Frees the ONNX session once runs in progress end; later synthesis is a RiffError. */
   async dispose(): Promise<void> {
     await this.session.dispose();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.dispose();
   }
 }
 

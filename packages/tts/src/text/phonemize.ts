@@ -1,5 +1,6 @@
 /**
- * Phonemes through espeak-ng (the npm `phonemizer`, espeak-ng compiled to WASM), in the form Piper
+ * Phonemes through espeak-ng (the npm `phonemizer`, espeak-ng compiled to WASM, for English; the
+ * system's espeak-ng program for other languages), in the form Piper
  * voices are trained on: espeak's IPA per clause, with the clause punctuation put back (". ! ?" as
  * is, ", : ;" followed by a space), language-switch flags like "(fr)" removed, and NFD-decomposed
  * so that each codepoint is one phoneme-map key.
@@ -9,33 +10,37 @@
  */
 
 import { RiffError } from "@riff/core";
+import { systemEspeak, type SystemEspeak } from "./system-espeak.js";
 
 /** Text → espeak IPA lines (one per clause). The default is espeak-ng; tests may pass a fake. */
 export type PhonemizeFunction = (text: string, language: string) => Promise<string[]>;
 
 let espeak: Promise<PhonemizeFunction> | undefined;
 
-let languages: Promise<ReadonlySet<string>> | undefined;
+let bundledLanguages: Promise<ReadonlySet<string>> | undefined;
 
-/** espeak-ng via `phonemizer`, loaded on first use (its WASM takes about a second to start). */
+let system: SystemEspeak = systemEspeak();
+
+/**
+ * espeak-ng for `language`: the bundled one (`phonemizer`, WASM, English data only; loaded on first
+ * use) when it has the language, else the system's espeak-ng program (see system-espeak.ts).
+ */
 export async function espeakPhonemize(text: string, language: string): Promise<string[]> {
-  espeak ??= import("phonemizer").then((module) => module.phonemize);
-  const phonemize = await espeak;
-  try {
-    return await phonemize(text, language);
-  } catch (error) {
-    // phonemizer throws a plain Error with every voice it knows; say it once, in riff's words.
-    if (error instanceof Error && error.message.startsWith("Invalid language identifier")) throw unsupportedLanguage(language);
-    throw error;
+  if ((await bundledEspeakLanguages()).has(language.toLowerCase())) {
+    espeak ??= import("phonemizer").then((module) => module.phonemize);
+    const phonemize = await espeak;
+    return phonemize(text, language);
   }
+  if ((await system.languages()).has(language.toLowerCase())) return system.phonemize(text, language);
+  throw await unsupportedLanguage(language);
 }
 
 /**
  * The language names and voice identifiers the bundled espeak-ng knows ("en-us", "gmw/en-us", …,
  * lower-cased). `phonemizer` 1.2.1 ships English data only.
  */
-export function espeakLanguages(): Promise<ReadonlySet<string>> {
-  languages ??= import("phonemizer").then(async (module) => {
+export function bundledEspeakLanguages(): Promise<ReadonlySet<string>> {
+  bundledLanguages ??= import("phonemizer").then(async (module) => {
     const names = new Set<string>();
     // phonemizer's types declare one voice; list_voices() returns an array of them.
     const voices = (await module.list_voices()) as unknown as ReadonlyArray<Awaited<ReturnType<typeof module.list_voices>>>;
@@ -45,19 +50,37 @@ export function espeakLanguages(): Promise<ReadonlySet<string>> {
     }
     return names;
   });
-  return languages;
+  return bundledLanguages;
 }
 
-/** A RiffError unless the bundled espeak-ng can phonemize `language`; `source` names where it was read. */
+/** Every language riff can phonemize here: the bundled espeak-ng's and the system espeak-ng's. */
+export async function espeakLanguages(): Promise<ReadonlySet<string>> {
+  return new Set([...(await bundledEspeakLanguages()), ...(await system.languages())]);
+}
+
+/**
+ * Which espeak-ng program serves the languages the bundled one lacks (default "espeak-ng" on PATH).
+ * For tests and for installs that keep it elsewhere; returns the previous one.
+ */
+export function useSystemEspeak(program: string): string {
+  const previous = system.program;
+  system = systemEspeak(program);
+  return previous;
+}
+
+/** A RiffError unless riff can phonemize `language`; `source` names where it was read. */
 export async function checkEspeakLanguage(language: string, source: string): Promise<void> {
-  if (!(await espeakLanguages()).has(language.toLowerCase())) throw unsupportedLanguage(language, source);
+  if (!(await espeakLanguages()).has(language.toLowerCase())) throw await unsupportedLanguage(language, source);
 }
 
-function unsupportedLanguage(language: string, source?: string): RiffError {
+async function unsupportedLanguage(language: string, source?: string): Promise<RiffError> {
+  const where = source !== undefined ? `${source}: ` : "";
+  const found = await system.available();
   return new RiffError(
-    `${source !== undefined ? `${source}: ` : ""}the voice speaks ${JSON.stringify(language)} (espeak.voice), but riff's bundled ` +
-      "espeak-ng (the phonemizer package) has English data only (en, en-us, en-gb and their variants); " +
-      "non-English Piper voices cannot be phonemized yet",
+    `${where}the voice speaks ${JSON.stringify(language)} (espeak.voice), but riff's bundled espeak-ng has English data only ` +
+      (found
+        ? `and the system espeak-ng (${system.program}) has no voice ${JSON.stringify(language)} (see \`${system.program} --voices\`)`
+        : `and no system espeak-ng was found for other languages (${system.program}; Debian/Ubuntu: apt-get install espeak-ng)`),
     "voice",
   );
 }
