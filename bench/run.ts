@@ -10,6 +10,7 @@
  */
 import { diffusionAdherenceSection, diffusionSection } from "./diffusion.js";
 import { leaksSection } from "./leaks.js";
+import { realsizeSection } from "./realsize.js";
 import { serveSection } from "./serve.js";
 import { speechSection } from "./speech.js";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
@@ -22,7 +23,7 @@ import { structuredSection } from "./structured.js";
 import { textSection } from "./text.js";
 
 /** Every section, in the order they run. Add new ones here. */
-const SECTIONS: readonly BenchSection[] = [textSection, diffusionSection, speechSection, diffusionAdherenceSection, leaksSection, structuredSection, serveSection];
+const SECTIONS: readonly BenchSection[] = [textSection, diffusionSection, speechSection, diffusionAdherenceSection, leaksSection, structuredSection, serveSection, realsizeSection];
 
 interface SectionEntry {
   readonly date: string;

@@ -11,7 +11,7 @@ export const SESSION_LOAD_OPTIONS = {
     flag: "threads",
     metavar: "n",
     doc: "onnxruntime intra-op threads",
-    default: "the number of cores",
+    default: "the physical cores available",
   },
   executionProvider: {
     type: z.enum(["cpu", "cuda"]),

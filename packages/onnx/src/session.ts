@@ -19,7 +19,7 @@ export type ExecutionProvider = "cpu" | "cuda";
 export interface SessionOptions {
   /** Where to run. "cuda" needs an onnxruntime-node build with CUDA; otherwise a clear error. */
   readonly executionProvider?: ExecutionProvider;
-  /** Intra-op threads, 1 to {@link MAX_THREADS}; default: the cores available to this process ({@link defaultThreads}). */
+  /** Intra-op threads, 1 to {@link MAX_THREADS}; default: the physical cores available to this process ({@link defaultThreads}). */
   readonly threads?: number;
   /** Names the model must have; a missing one is an error that names it. */
   readonly requiredInputs?: readonly string[];

@@ -1,10 +1,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { RiffError } from "@riff/core";
-import { MAX_THREADS, OnnxSession, defaultThreads, float16, float32, int64, floatData, dimsOf } from "@riff/onnx";
+import { MAX_THREADS, OnnxSession, defaultThreads, physicalCoresInCpuinfo, float16, float32, int64, floatData, dimsOf } from "@riff/onnx";
 
 const fixture = (name: string): string => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
 
@@ -73,9 +74,10 @@ test("thread count is passed through", async () => {
   await session.dispose();
 });
 
-test("threads default to the available cores; absurd counts are refused by name", async () => {
+test("threads default to the available physical cores; absurd counts are refused by name", async () => {
   assert.equal(MAX_THREADS, 256);
-  assert.equal(defaultThreads(), Math.min(MAX_THREADS, availableParallelism()));
+  const physical = process.platform === "linux" ? physicalCoresInCpuinfo(readFileSync("/proc/cpuinfo", "utf8")) : undefined;
+  assert.equal(defaultThreads(), Math.min(MAX_THREADS, availableParallelism(), physical ?? Infinity));
   for (const threads of [0, -1, 1.5, MAX_THREADS + 1, 100_000, Number.NaN]) {
     await assert.rejects(OnnxSession.load(fixture("affine.onnx"), { threads }), (e: unknown) => {
       assert.ok(e instanceof RiffError, String(e));
@@ -86,6 +88,17 @@ test("threads default to the available cores; absurd counts are refused by name"
   }
   const session = await OnnxSession.load(fixture("affine.onnx"), { threads: MAX_THREADS });
   await session.dispose();
+});
+
+test("physical cores are the distinct (physical id, core id) pairs of /proc/cpuinfo", () => {
+  const cpu = (processor: number, socket: number, core: number): string => `processor\t: ${processor}\nmodel name\t: X\nphysical id\t: ${socket}\ncore id\t\t: ${core}\n`;
+  // Two sockets of two cores with two hardware threads each: 8 processors, 4 cores.
+  const smt = [0, 1, 2, 3, 4, 5, 6, 7].map((p) => cpu(p, p >> 2, (p >> 1) & 1)).join("\n");
+  assert.equal(physicalCoresInCpuinfo(smt), 4);
+  assert.equal(physicalCoresInCpuinfo([cpu(0, 0, 0), cpu(1, 0, 1)].join("\n")), 2);
+  // A virtual machine or architecture that does not say: unknown, not 0.
+  assert.equal(physicalCoresInCpuinfo("processor\t: 0\nmodel name\t: X\n\nprocessor\t: 1\nmodel name\t: X\n"), undefined);
+  assert.equal(physicalCoresInCpuinfo(""), undefined);
 });
 
 test("a program with a 100 KB command-line argument can load a session", () => {

@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# Builds the realsize bench's models from nothing into bench/realsize/models/ (ignored by git;
+# about 2.5 GB) and installs node-llama-cpp into bench/realsize/node_modules/ (ignored; about
+# 730 MB with its optional CUDA/Vulkan binaries, which is why it is not a root devDependency: the
+# root `npm ci` of CI and of every user would carry it). Run it once:
+#
+#   bench/realsize/build.sh            then   npm run bench -- realsize
+#
+# What it makes (make_model.py, quantize_gguf.py):
+#   models/hf/           random-weight SmolLM2-135M-shaped Llama, Hugging Face layout + tokenizer
+#   models/onnx-folder/  optimum's export: onnx/model.onnx (fp32), model_quantized.onnx (q8,
+#                        onnxruntime dynamic int8), model_q4.onnx (q4, MatMulNBits blocks of 32)
+#   models/gguf/         F16 and Q8_0 from llama.cpp's convert_hf_to_gguf.py, Q4_0 from F16 with
+#                        llama.cpp's llama_model_quantize (node-llama-cpp's libllama, via ctypes)
+#
+# Needs: git, node/npm, and a Python with torch, transformers, onnx, onnxruntime, sentencepiece
+# (RIFF_BENCH_PYTHON, default /work/venv/bin/python when present, else python3). optimum and
+# optimum-onnx are installed into models/pyext from the package index (pip install optimum-onnx),
+# or from source trees named by OPTIMUM_SRC and OPTIMUM_ONNX_SRC where the index lacks them, with
+# transformers 4.57 (optimum-onnx's pin; huggingface_hub < 1.0 from HF_HUB_SRC if need be).
+# llama.cpp's sources are the git bundle node-llama-cpp ships (its llama.cpp release), or
+# LLAMA_CPP_SRC. Nothing here runs at bench time: the bench only reads models/.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+out="$here/models"
+if [[ -n "${RIFF_BENCH_PYTHON:-}" ]]; then py="$RIFF_BENCH_PYTHON"
+elif [[ -x /work/venv/bin/python ]]; then py=/work/venv/bin/python
+else py=python3; fi
+mkdir -p "$out"
+say() { echo "[realsize build] $*" >&2; }
+
+say "python: $py"
+"$py" -c "import torch, transformers, onnx, onnxruntime, sentencepiece" || {
+  say "this Python lacks torch, transformers, onnx, onnxruntime or sentencepiece; set RIFF_BENCH_PYTHON"; exit 1; }
+
+# 1. node-llama-cpp, pinned by bench/realsize/package-lock.json; its postinstall (which may
+#    download and build llama.cpp when no prebuilt binary fits) is skipped.
+if [[ ! -d "$here/node_modules/node-llama-cpp" ]]; then
+  say "installing node-llama-cpp 3.21.1 into bench/realsize/node_modules"
+  (cd "$here" && NODE_LLAMA_CPP_SKIP_DOWNLOAD=true npm ci --ignore-scripts --no-audit --no-fund)
+fi
+
+# 2. Python extras for the export, in models/pyext.
+pyext="$out/pyext"
+export PYTHONPATH="$pyext${PYTHONPATH:+:$PYTHONPATH}"
+if ! "$py" -c "import optimum.exporters.onnx.__main__" 2>/dev/null; then
+  say "installing optimum + optimum-onnx into models/pyext"
+  if [[ -n "${OPTIMUM_SRC:-}" && -n "${OPTIMUM_ONNX_SRC:-}" ]]; then
+    "$py" -m pip install --retries 0 --no-deps --no-build-isolation --target "$pyext" "$OPTIMUM_SRC" "$OPTIMUM_ONNX_SRC"
+    "$py" -m pip install --retries 0 --target "$pyext" requests
+  else
+    "$py" -m pip install --retries 0 --no-deps --target "$pyext" optimum optimum-onnx requests || {
+      say "optimum-onnx is not on this package index: set OPTIMUM_SRC and OPTIMUM_ONNX_SRC to their source trees"; exit 1; }
+  fi
+fi
+
+# optimum-onnx pins transformers < 4.58 (its patches of the attention masks fail on 5.x).
+if ! "$py" -c "import sys, transformers; v = tuple(int(x) for x in transformers.__version__.split('.')[:2]); sys.exit(0 if v < (4, 58) else 1)"; then
+  say "installing transformers 4.57 (optimum-onnx's pin) into models/pyext"
+  "$py" -m pip install --retries 0 --no-deps --target "$pyext" "transformers==4.57.6" "tokenizers>=0.22,<0.23"
+  if ! "$py" -c "import huggingface_hub, sys; sys.exit(0 if int(huggingface_hub.__version__.split('.')[0]) < 1 else 1)" 2>/dev/null; then
+    "$py" -m pip install --retries 0 --no-deps --no-build-isolation --target "$pyext" "${HF_HUB_SRC:-huggingface_hub>=0.34,<1.0}" || {
+      say "huggingface_hub < 1.0 is not on this package index: set HF_HUB_SRC to its source tree (v0.36)"; exit 1; }
+  fi
+fi
+
+# 3. The Hugging Face model and the ONNX folder.
+if [[ ! -f "$out/onnx-folder/onnx/model_q4.onnx" ]]; then
+  say "random-weight model, tokenizer, optimum export, q8 and q4 (minutes)"
+  rm -rf "$out/hf" "$out/onnx-folder" "$out/work"
+  "$py" "$here/make_model.py" "$out"
+fi
+
+# 4. GGUF F16, Q8_0 (convert_hf_to_gguf.py) and Q4_0 (llama_model_quantize).
+llama_src="${LLAMA_CPP_SRC:-$out/llama.cpp}"
+if [[ ! -f "$llama_src/convert_hf_to_gguf.py" ]]; then
+  say "llama.cpp sources from node-llama-cpp's bundle"
+  rm -rf "$llama_src"
+  git clone --quiet "$here/node_modules/node-llama-cpp/llama/gitRelease.bundle" "$llama_src"
+fi
+"$py" -c "import numpy, safetensors" || { say "the Python lacks numpy or safetensors"; exit 1; }
+mkdir -p "$out/gguf"
+for kind in f16 q8_0; do
+  if [[ ! -f "$out/gguf/model-$kind.gguf" ]]; then
+    say "GGUF $kind"
+    "$py" "$llama_src/convert_hf_to_gguf.py" "$out/hf" --outtype "$kind" --outfile "$out/gguf/model-$kind.gguf.tmp"
+    mv "$out/gguf/model-$kind.gguf.tmp" "$out/gguf/model-$kind.gguf"
+  fi
+done
+if [[ ! -f "$out/gguf/model-q4_0.gguf" ]]; then
+  lib="$(find "$here/node_modules/@node-llama-cpp" -name 'libllama*.so*' -path '*-x64/*' -o -name 'libllama*.so*' -path '*arm64/*' -o -name 'libllama*.dylib' 2>/dev/null | grep -v -e cuda -e vulkan | head -1)"
+  [[ -n "$lib" ]] || { say "no prebuilt libllama in node-llama-cpp's binaries for this platform: cannot make Q4_0"; exit 1; }
+  say "GGUF q4_0 with $lib"
+  "$py" "$here/quantize_gguf.py" "$lib" "$out/gguf/model-f16.gguf" "$out/gguf/model-q4_0.gguf.tmp" q4_0
+  mv "$out/gguf/model-q4_0.gguf.tmp" "$out/gguf/model-q4_0.gguf"
+fi
+date -u +%FT%TZ > "$out/READY"
+say "done: $out"

@@ -1,0 +1,274 @@
+/**
+ * One system of the realsize bench in its own process (so that each one's peak RSS is its own):
+ * bench/realsize.ts forks it with `<system> <precision> <threads>`, it loads the model, answers
+ * "ready", then runs one greedy generation per "run" message and answers with its figures.
+ *
+ * Every system gets the same prompt token ids (riff's tokenization of the prompt, BOS first),
+ * generates NEW_TOKENS tokens greedily with end-of-sequence banned (min_new_tokens = NEW_TOKENS),
+ * and is timed the same way: prefill = start of generation to the first new token, decode
+ * tokens/s = (NEW_TOKENS - 1) / (last token - first token). riff reports both itself (its
+ * GenerationResult's prefillMs and tokensPerSecond, the same definitions).
+ */
+import { dirname, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import * as ort from "onnxruntime-node";
+import { loadTextModel, type TextModel } from "@riff/text";
+import { AutoModelForCausalLM, BaseStreamer, env, type PreTrainedModel, type Tensor, type TextStreamer } from "@huggingface/transformers";
+
+export type SystemName = "riff" | "transformers" | "bare" | "llama";
+export type Precision = "fp32" | "q8" | "q4";
+
+export interface RunFigures {
+  readonly prefillMs: number;
+  readonly decodeTokensPerSecond: number;
+  readonly tokens: readonly number[];
+  /** Peak resident set size of this process so far, MB. */
+  readonly maxRssMB: number;
+}
+
+export type WorkerRequest = { readonly kind: "run" } | { readonly kind: "exit" };
+export type WorkerReply =
+  | { readonly kind: "ready"; readonly loadMs: number; readonly promptTokens?: readonly number[] }
+  | { readonly kind: "result"; readonly figures: RunFigures }
+  | { readonly kind: "error"; readonly message: string };
+
+export const NEW_TOKENS = 128;
+export const EOS = 2;
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const modelsDir = resolve(here, "models");
+export const onnxFolder = resolve(modelsDir, "onnx-folder");
+export const ONNX_FILE: Readonly<Record<Precision, string>> = { fp32: "model.onnx", q8: "model_quantized.onnx", q4: "model_q4.onnx" };
+export const GGUF_FILE: Readonly<Record<Precision, string>> = { fp32: "model-f16.gguf", q8: "model-q8_0.gguf", q4: "model-q4_0.gguf" };
+
+type Runner = () => Promise<Omit<RunFigures, "maxRssMB">>;
+
+function maxRssMB(): number {
+  return process.resourceUsage().maxRSS / 1024;
+}
+
+/** prefill and decode figures from the time generation started and each new token's time. */
+function timing(start: number, times: readonly number[]): { prefillMs: number; decodeTokensPerSecond: number } {
+  const first = times[0];
+  const last = times.at(-1);
+  if (first === undefined || last === undefined || times.length !== NEW_TOKENS) throw new Error(`saw ${times.length} new tokens, expected ${NEW_TOKENS}`);
+  return { prefillMs: first - start, decodeTokensPerSecond: ((NEW_TOKENS - 1) * 1000) / (last - first) };
+}
+
+async function riffRunner(precision: Precision, threads: number, prompt: readonly number[]): Promise<{ run: Runner; dispose: () => Promise<void> }> {
+  const model: TextModel = await loadTextModel(onnxFolder, { dtype: precision, threads });
+  return {
+    run: async () => {
+      const result = await model.generate({ ids: prompt }, {
+        maxNewTokens: NEW_TOKENS,
+        minNewTokens: NEW_TOKENS,
+        doSample: false,
+        // One forward pass per token, as every other system here runs (random weights make
+        // prompt lookup's drafts useless anyway).
+        promptLookupNumTokens: 0,
+      });
+      return { prefillMs: result.prefillMs, decodeTokensPerSecond: result.tokensPerSecond, tokens: result.tokens };
+    },
+    dispose: () => model.dispose(),
+  };
+}
+
+class Timestamps extends BaseStreamer {
+  readonly times: number[] = [];
+  override put(): void {
+    this.times.push(performance.now());
+  }
+  override end(): void {}
+}
+
+async function transformersRunner(precision: Precision, threads: number, prompt: readonly number[]): Promise<{ run: Runner; dispose: () => Promise<void> }> {
+  env.allowRemoteModels = false;
+  env.localModelPath = modelsDir;
+  const model: PreTrainedModel = await AutoModelForCausalLM.from_pretrained("onnx-folder", {
+    dtype: precision,
+    session_options: { graphOptimizationLevel: "all", intraOpNumThreads: threads, interOpNumThreads: 1 },
+  });
+  const { Tensor: HfTensor } = await import("@huggingface/transformers");
+  return {
+    run: async () => {
+      const streamer = new Timestamps();
+      const ids = new HfTensor("int64", BigInt64Array.from(prompt, BigInt), [1, prompt.length]);
+      const mask = new HfTensor("int64", new BigInt64Array(prompt.length).fill(1n), [1, prompt.length]);
+      const start = performance.now();
+      const output = (await model.generate({
+        input_ids: ids,
+        attention_mask: mask,
+        max_new_tokens: NEW_TOKENS,
+        min_new_tokens: NEW_TOKENS,
+        do_sample: false,
+        streamer: streamer as unknown as TextStreamer,
+      })) as Tensor;
+      const tokens = Array.from(output.data as BigInt64Array, Number).slice(prompt.length);
+      // put() is called once with the prompt, then once per new token.
+      return { ...timing(start, streamer.times.slice(1)), tokens };
+    },
+    dispose: async () => void (await model.dispose()),
+  };
+}
+
+/**
+ * The least any loop over this file can do: input ids, mask and positions in, argmax of the
+ * logits, the present.* outputs fed back as past_key_values.*. No logits processing, no
+ * tokenizer, no checks.
+ */
+async function bareRunner(precision: Precision, threads: number, prompt: readonly number[]): Promise<{ run: Runner; dispose: () => Promise<void> }> {
+  const session = await ort.InferenceSession.create(resolve(onnxFolder, "onnx", ONNX_FILE[precision]), {
+    executionProviders: ["cpu"],
+    graphOptimizationLevel: "all",
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+  });
+  const layers = session.inputNames.filter((n) => /^past_key_values\.\d+\.key$/.test(n)).length;
+  const kvHeads = 3;
+  const headDim = 64;
+  return {
+    run: async () => {
+      const times: number[] = [];
+      const tokens: number[] = [];
+      let past: Record<string, ort.Tensor> = {};
+      for (let l = 0; l < layers; l++) {
+        past[`past_key_values.${l}.key`] = new ort.Tensor("float32", new Float32Array(0), [1, kvHeads, 0, headDim]);
+        past[`past_key_values.${l}.value`] = new ort.Tensor("float32", new Float32Array(0), [1, kvHeads, 0, headDim]);
+      }
+      let ids: readonly number[] = prompt;
+      let length = 0;
+      const start = performance.now();
+      while (tokens.length < NEW_TOKENS) {
+        const total = length + ids.length;
+        const feeds: Record<string, ort.Tensor> = {
+          input_ids: new ort.Tensor("int64", BigInt64Array.from(ids, BigInt), [1, ids.length]),
+          attention_mask: new ort.Tensor("int64", new BigInt64Array(total).fill(1n), [1, total]),
+          position_ids: new ort.Tensor("int64", BigInt64Array.from(ids, (_, i) => BigInt(length + i)), [1, ids.length]),
+          ...past,
+        };
+        const out = await session.run(feeds);
+        const logits = out.logits!.data as Float32Array;
+        const vocab = Number(out.logits!.dims.at(-1));
+        const offset = logits.length - vocab;
+        let best = -1;
+        let bestValue = -Infinity;
+        for (let v = 0; v < vocab; v++) {
+          const x = logits[offset + v]!;
+          if (x > bestValue && v !== EOS) {
+            bestValue = x;
+            best = v;
+          }
+        }
+        times.push(performance.now());
+        tokens.push(best);
+        const next: Record<string, ort.Tensor> = {};
+        for (let l = 0; l < layers; l++) {
+          next[`past_key_values.${l}.key`] = out[`present.${l}.key`]!;
+          next[`past_key_values.${l}.value`] = out[`present.${l}.value`]!;
+        }
+        past = next;
+        length = total;
+        ids = [best];
+      }
+      return { ...timing(start, times), tokens };
+    },
+    dispose: () => session.release(),
+  };
+}
+
+/** The slice of node-llama-cpp's API used here (it is imported at run time from bench/realsize/node_modules). */
+interface NodeLlamaCpp {
+  getLlama(options: { gpu: false; build: "never"; logLevel: string; maxThreads?: number }): Promise<{
+    loadModel(options: { modelPath: string; gpuLayers: number }): Promise<LlamaModel>;
+    dispose(): Promise<void>;
+  }>;
+  TokenBias: new (tokenizer: unknown) => { set(token: number, bias: "never"): unknown };
+}
+interface LlamaModel {
+  readonly tokenizer: unknown;
+  tokenize(text: string, specialTokens?: boolean): number[];
+  createContext(options: { contextSize: number; batchSize: number; threads: { ideal: number; min: number }; sequences: number }): Promise<{
+    getSequence(): {
+      evaluate(tokens: number[], options: { temperature: number; tokenBias: unknown }): AsyncGenerator<number, void, void>;
+      clearHistory(): Promise<void>;
+    };
+    dispose(): Promise<void>;
+  }>;
+  dispose(): Promise<void>;
+}
+
+async function llamaRunner(precision: Precision, threads: number, prompt: readonly number[]): Promise<{ run: Runner; dispose: () => Promise<void>; promptTokens: number[] }> {
+  const entry = pathToFileURL(resolve(here, "node_modules/node-llama-cpp/dist/index.js")).href;
+  const nlc = (await import(entry)) as NodeLlamaCpp;
+  const llama = await nlc.getLlama({ gpu: false, build: "never", logLevel: "error", maxThreads: threads });
+  const model = await llama.loadModel({ modelPath: resolve(modelsDir, "gguf", GGUF_FILE[precision]), gpuLayers: 0 });
+  const context = await model.createContext({ contextSize: 256, batchSize: 256, threads: { ideal: threads, min: threads }, sequences: 1 });
+  const sequence = context.getSequence();
+  const tokenBias = new nlc.TokenBias(model.tokenizer);
+  tokenBias.set(EOS, "never");
+  // llama.cpp's own tokenization of the prompt text, reported against riff's (the runs use riff's ids).
+  const promptTokens = model.tokenize(PROMPT, false);
+  return {
+    promptTokens,
+    run: async () => {
+      await sequence.clearHistory();
+      const times: number[] = [];
+      const tokens: number[] = [];
+      const start = performance.now();
+      for await (const token of sequence.evaluate(prompt.slice(), { temperature: 0, tokenBias })) {
+        times.push(performance.now());
+        tokens.push(token);
+        if (tokens.length >= NEW_TOKENS) break;
+      }
+      return { ...timing(start, times), tokens };
+    },
+    dispose: async () => {
+      await context.dispose();
+      await model.dispose();
+      await llama.dispose();
+    },
+  };
+}
+
+/** The prompt every system gets (21 tokens with BOS in the realsize tokenizer). */
+export const PROMPT = "Once upon a time, the quick brown fox jumps over the lazy dog and runs back home.";
+
+async function main(): Promise<void> {
+  const [system, precision, threadsText, promptText] = process.argv.slice(2) as [SystemName, Precision, string, string];
+  const threads = Number(threadsText);
+  const prompt = JSON.parse(promptText) as number[];
+  const send = (reply: WorkerReply): void => void process.send!(reply);
+  const start = performance.now();
+  let runner: { run: Runner; dispose: () => Promise<void>; promptTokens?: number[] };
+  try {
+    runner =
+      system === "riff"
+        ? await riffRunner(precision, threads, prompt)
+        : system === "transformers"
+          ? await transformersRunner(precision, threads, prompt)
+          : system === "bare"
+            ? await bareRunner(precision, threads, prompt)
+            : await llamaRunner(precision, threads, prompt);
+  } catch (error) {
+    send({ kind: "error", message: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+    process.exit(1);
+  }
+  send({ kind: "ready", loadMs: performance.now() - start, ...(runner.promptTokens !== undefined ? { promptTokens: runner.promptTokens } : {}) });
+  process.on("message", (request: WorkerRequest) => {
+    void (async () => {
+      if (request.kind === "exit") {
+        await runner.dispose();
+        process.disconnect();
+        return;
+      }
+      try {
+        const figures = await runner.run();
+        send({ kind: "result", figures: { ...figures, maxRssMB: maxRssMB() } });
+      } catch (error) {
+        send({ kind: "error", message: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+      }
+    })();
+  });
+}
+
+if (process.send !== undefined) await main();
