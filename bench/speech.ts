@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -17,6 +18,7 @@ import {
   warmUpEspeak,
 } from "@riff/tts";
 import { goal, round, spread, type BenchSection } from "./section.js";
+import { recognizerMissing, speechIntelligibility } from "./speech-wer.js";
 
 const voiceDir = fileURLToPath(new URL("../models/slt-voice", import.meta.url));
 const TEXT =
@@ -65,6 +67,8 @@ export const speechSection: BenchSection = {
         cpuRealTimeFactor: spread(cpuRtf),
         firstChunkMsSpread: firstSpread,
         ...(await vocoderQuality(voice)),
+        coldStart: coldStart(dir),
+        intelligibility: await intelligibility(voice),
       };
     } finally {
       await voice.dispose();
@@ -117,4 +121,39 @@ async function vocoderQuality(voice: ArMelVoice): Promise<Record<string, unknown
     vocoderCpuRtf: round(cpuNew / seconds),
     oldGriffinLim60CpuRtf: round(cpuOld / seconds),
   };
+}
+
+const cli = fileURLToPath(new URL("../packages/cli/dist/main.js", import.meta.url));
+
+/**
+ * Whole-process time of `riff speak "Hello." --out FILE` (process start to a complete WAV) against
+ * `node -e 0`, alternating, medians of {@link REPS} runs each; goal ≤ 0.6 s.
+ */
+function coldStart(dir: string): Record<string, unknown> {
+  const time = (args: string[]): number => {
+    const start = performance.now();
+    const run = spawnSync(process.execPath, args, { stdio: ["ignore", "ignore", "pipe"], encoding: "utf8" });
+    if (run.status !== 0) throw new Error(`${args.join(" ")} failed: ${run.stderr}`);
+    return (performance.now() - start) / 1000;
+  };
+  const speak: number[] = [];
+  const node: number[] = [];
+  for (let i = 0; i < REPS; i++) {
+    node.push(time(["-e", "0"]));
+    speak.push(time([cli, "speak", "Hello.", "--out", join(dir, "cold.wav")]));
+  }
+  const s = spread(speak);
+  const n = spread(node);
+  return { speakSeconds: goal(s.median, "≤", 0.6), speakSpread: s, nodeSeconds: n, ratioToNode: round(s.median / n.median) };
+}
+
+/** Word error rate by pocketsphinx of the voice and of Festival slt (bench/speech-wer.ts), when the recognizer is installed. */
+async function intelligibility(voice: ArMelVoice): Promise<Record<string, unknown>> {
+  const missing = recognizerMissing();
+  if (missing !== undefined) return { skipped: missing };
+  const report = await speechIntelligibility(voice);
+  const systems = Object.fromEntries(
+    Object.entries(report.systems).map(([name, s]) => [name, { wer: round(s.wer), errors: s.errors, words: s.words, lostLastWord: s.lostLastWord, perSentence: s.perSentence }]),
+  );
+  return { recognizer: report.recognizer, sentences: report.sentences, systems };
 }
