@@ -124,7 +124,7 @@ export async function* speak(text: string, given: SpeakOptions): AsyncGenerator<
     if (signal?.aborted) throw new RiffError("speech synthesis was aborted");
     const began = performance.now();
     const sentence = utterance.written;
-    const readable = prepareUtterance(utterance, options.phonemize);
+    const readable = prepareUtterance(utterance, options.phonemize, voice.language);
     dropped.add(readable.dropped);
     if (!readable.hasWords) continue;
     const encoded = await voice.encode(readable.encoded, readable.phonemize);

@@ -29,6 +29,14 @@ export interface Voice {
   /** Speaker names → ids; empty for a single-speaker voice. */
   readonly speakers: ReadonlyMap<string, number>;
   readonly numSpeakers: number;
+  /** The speaker used when none is given (Piper's default_speaker_id; 0 when absent). */
+  readonly defaultSpeaker?: number | undefined;
+  /**
+   * The espeak voice the model was trained on ("en-us", "de", …: Piper's espeak.voice); text
+   * normalization that only English has (numbers, dates, abbreviations as English words) applies
+   * only when it is English or absent.
+   */
+  readonly language?: string | undefined;
   /**
    * The fixed gain that brings this voice to speech level, known from its calibration; speak()
    * holds it for the whole stream. Absent: the gain is chosen from the first chunk with sound.
@@ -54,7 +62,7 @@ export interface Voice {
  * single-speaker voice) are RiffErrors that list the known ones.
  */
 export function resolveSpeaker(voice: Voice, speaker: string | number | undefined): number | undefined {
-  if (speaker === undefined) return voice.numSpeakers > 1 ? 0 : undefined;
+  if (speaker === undefined) return voice.numSpeakers > 1 ? (voice.defaultSpeaker ?? 0) : undefined;
   if (voice.numSpeakers <= 1) {
     throw optionError("speaker", `${voice.path} has a single speaker; leave {speaker} out`);
   }

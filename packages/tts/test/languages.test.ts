@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Rng, RiffError } from "@riff/core";
-import { bundledEspeakLanguages, espeakLanguages, espeakPhonemize, loadVoice, PiperVoice, useSystemEspeak } from "@riff/tts";
+import { bundledEspeakLanguages, espeakLanguages, espeakPhonemize, loadVoice, parsePiperConfig, PiperVoice, speak, useSystemEspeak } from "@riff/tts";
 
 const fixtures = fileURLToPath(new URL("./fixtures/", import.meta.url));
 const exported = join(fixtures, "piper-export");
@@ -111,4 +111,28 @@ test("without a system espeak-ng, a German voice is refused at load with how to 
   } finally {
     useSystemEspeak(previous);
   }
+});
+
+test("speak(): German numbers are read by espeak in German (English normalization is for English voices); ¿ ¡ are not 'dropped'", async () => {
+  const voice = await loadVoice(voiceIn("de"), { threads: 1 });
+  try {
+    const chunks = [];
+    for await (const chunk of speak("Es kostet 25 Euro.", { voice, seed: 1 })) chunks.push(chunk);
+    assert.equal(chunks[0]!.phonemes, "ɛs kˈɔstət fˈynf ʊnttsvˈantsɪç ˈɔøroː.".normalize("NFD"));
+  } finally {
+    await voice.dispose();
+  }
+  const es = await loadVoice(voiceIn("es"), { threads: 1 });
+  try {
+    for await (const chunk of speak("¡Hola! ¿Tengo 3 gatos?", { voice: es, seed: 1 })) assert.deepEqual(chunk.droppedCharacters, []);
+  } finally {
+    await es.dispose();
+  }
+});
+
+test("default_speaker_id is the speaker when none is given, as in Piper", () => {
+  const config = JSON.parse(readFileSync(join(fixtures, "piper-export-multi", "voice.onnx.json"), "utf8")) as Record<string, unknown>;
+  assert.equal(parsePiperConfig({ ...config, default_speaker_id: 2 }).defaultSpeaker, 2);
+  assert.equal(parsePiperConfig(config).defaultSpeaker, 0);
+  assert.throws(() => parsePiperConfig({ ...config, default_speaker_id: 3 }), /default_speaker_id/);
 });

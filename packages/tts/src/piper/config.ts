@@ -15,6 +15,8 @@ export interface PiperConfig {
   readonly phonemeIdMap: PhonemeIdMap;
   readonly numSpeakers: number;
   readonly speakerIdMap: ReadonlyMap<string, number>;
+  /** default_speaker_id: the speaker when none is given (Piper's rule), 0 when absent. */
+  readonly defaultSpeaker: number;
 }
 
 export interface PiperFiles {
@@ -97,6 +99,10 @@ export function parsePiperConfig(json: unknown, path = "voice config"): PiperCon
       speakerIdMap.set(name, id as number);
     }
   }
+  const defaultSpeaker = json.default_speaker_id ?? 0;
+  if (typeof defaultSpeaker !== "number" || !Number.isInteger(defaultSpeaker) || defaultSpeaker < 0 || defaultSpeaker >= (numSpeakers as number)) {
+    bad("default_speaker_id", `must be an integer in [0, ${(numSpeakers as number) - 1}]`);
+  }
   const espeak = isRecord(json.espeak) ? json.espeak : {};
   const language = typeof espeak.voice === "string" && espeak.voice ? espeak.voice : "en-us";
   return {
@@ -106,6 +112,7 @@ export function parsePiperConfig(json: unknown, path = "voice config"): PiperCon
     phonemeIdMap,
     numSpeakers: numSpeakers as number,
     speakerIdMap,
+    defaultSpeaker: defaultSpeaker as number,
   };
 }
 

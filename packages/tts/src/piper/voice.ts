@@ -72,6 +72,14 @@ export class PiperVoice implements Voice {
     return this.config.numSpeakers;
   }
 
+  get defaultSpeaker(): number {
+    return this.config.defaultSpeaker;
+  }
+
+  get language(): string {
+    return this.config.language;
+  }
+
   async encode(sentence: string, phonemize?: PhonemizeFunction): Promise<EncodedSentence> {
     const phonemes = await phonemizeSentence(sentence, {
       language: this.config.language,
@@ -88,7 +96,7 @@ export class PiperVoice implements Voice {
       input: int64(ids, [1, ids.length]),
       input_lengths: int64([ids.length], [1]),
       scales: float32(Float32Array.from([noiseScale, lengthScale / speed, noiseW]), [3]),
-      ...(numSpeakers > 1 ? { sid: int64([options.speaker ?? 0], [1]) } : {}),
+      ...(numSpeakers > 1 ? { sid: int64([options.speaker ?? this.config.defaultSpeaker], [1]) } : {}),
     };
     let result: Awaited<ReturnType<OnnxSession["run"]>>;
     try {

@@ -3,7 +3,7 @@
  * characters, inline IPA (SSML `<phoneme>`) put in by a phonemize function that sends the text
  * around it to espeak and passes the IPA through, so every voice kind takes it the same way.
  */
-import { normalizeText } from "../text/normalize.js";
+import { normalizeText, normalizeTypography } from "../text/normalize.js";
 import { readableText, hasWords } from "../text/readable.js";
 import { espeakPhonemize, type PhonemizeFunction } from "../text/phonemize.js";
 import type { Utterance } from "./utterance.js";
@@ -21,10 +21,19 @@ export interface PreparedUtterance {
 
 const PLACEHOLDER = /\uE000(\d+)\uE001/g;
 
-export function prepareUtterance(utterance: Utterance, given: PhonemizeFunction | undefined): PreparedUtterance {
+/**
+ * English text is normalized to words (numbers, dates, abbreviations…: English rules); text for a
+ * voice in another language (`language`, the voice's espeak voice) goes to espeak as written, only
+ * typography normalized, as Piper does: espeak reads numbers in the voice's own language.
+ */
+function normalizeFor(text: string, language: string | undefined): string {
+  return language === undefined || /^en(-|$)/i.test(language) ? normalizeText(text) : normalizeTypography(text);
+}
+
+export function prepareUtterance(utterance: Utterance, given: PhonemizeFunction | undefined, language?: string): PreparedUtterance {
   const fragments = utterance.fragments;
   if (fragments.every((f) => f.kind === "text")) {
-    const readable = readableText(normalizeText(fragments.map((f) => f.text).join("")));
+    const readable = readableText(normalizeFor(fragments.map((f) => f.text).join(""), language));
     return { spoken: readable.text, encoded: readable.text, dropped: readable.dropped, hasWords: hasWords(readable.text), phonemize: given };
   }
   const ipa: string[] = [];
@@ -38,7 +47,7 @@ export function prepareUtterance(utterance: Utterance, given: PhonemizeFunction 
       spoken.push(fragment.text);
       continue;
     }
-    const readable = readableText(normalizeText(fragment.text));
+    const readable = readableText(normalizeFor(fragment.text, language));
     dropped.push(...readable.dropped);
     encoded.push(readable.text);
     spoken.push(readable.text);

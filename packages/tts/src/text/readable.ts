@@ -11,7 +11,8 @@ export interface ReadableText {
 
 const KEEP = /[\p{Script=Latin}0-9\s,.;:!?'-]/u;
 const BRACKETS = /[()[\]{}]/;
-const IGNORABLE = /["`*_~|<>^\\\p{M}\p{Cf}]/u;
+// ¿ ¡ open Spanish questions and exclamations (the closing mark is the clause's); « » ‹ › are quotes.
+const IGNORABLE = /["`*_~|<>^\\\p{M}\p{Cf}¿¡«»‹›]/u;
 
 export function readableText(text: string): ReadableText {
   const dropped: string[] = [];
