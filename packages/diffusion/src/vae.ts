@@ -13,6 +13,11 @@ export function latentScaling(config: JsonObject): LatentScaling {
   return { scale: configNumber(config, "scaling_factor", 0.18215), shift: configNumber(config, "shift_factor", 0) };
 }
 
+/** Channels of the VAE's latents (latent_channels; 4 for SD 1.x/2.x, and when the folder has no config). */
+export function vaeLatentChannels(config: JsonObject): number {
+  return configNumber(config, "latent_channels", 4);
+}
+
 /** Pixels per latent cell: 2^(len(block_out_channels) − 1), 8 for SD. */
 export function vaeScaleFactor(config: JsonObject): number {
   const blocks = config.block_out_channels;
