@@ -300,6 +300,9 @@ export class DiffusionPipeline implements AsyncDisposable {
     let extra: { data: Float32Array; channels: number } | undefined;
     // Streams: the starting noise from the seed, the init image's VAE sample from fork(1), the masked image's from fork(2).
     if (r.initImage !== undefined && r.strength !== undefined) {
+      if (this.kind === "latent" && this.vaeEncoder?.samplesInGraph) {
+        warnings.push(`${this.name}'s vae_encoder draws its own noise (RandomNormalLike, as diffusers' legacy ONNX export writes it): the seed does not fix this image`);
+      }
       const initSteps = Math.min(Math.floor(r.steps * r.strength), r.steps);
       timesteps = timesteps.slice(r.steps - initSteps);
       const pixels = await this.initPixels(r, dims[1]);

@@ -44,10 +44,23 @@ function options(c: Case): GenerateOptions {
   };
 }
 
+/**
+ * diffusers' legacy convert script exports the VAE encoder as `encode(x).latent_dist.sample()`: the
+ * graph samples with its own RandomNormalLike, so img2img and inpainting on those folders are random
+ * in diffusers and riff alike. riff says so (a warning); matching needs the graph's noise replaced.
+ */
+function samplesInGraph(folder: string, c: Case): boolean {
+  return folder.startsWith("legacy") && c.mode !== "txt2img";
+}
+
 /** Max |Δ| over all channels of riff's image and the reference PNG. */
-async function maxDiff(folder: string, c: Case): Promise<number> {
+async function maxDiff(folder: string, c: Case): Promise<number | undefined> {
   await using pipeline = await DiffusionPipeline.load(join(root, folder), { threads: 1 });
   const result = await pipeline.run(options(c));
+  if (samplesInGraph(folder, c)) {
+    assert.match(result.warnings.join("\n"), /vae_encoder draws its own noise/);
+    return undefined;
+  }
   assert.deepEqual(result.warnings, []);
   const got = result.images[0]!;
   const want = await loadImage(join(refs, `${c.name}.png`), { width: got.width, height: got.height, channels: 3 });
@@ -60,10 +73,22 @@ async function maxDiff(folder: string, c: Case): Promise<number> {
 for (const c of Object.values(references.cases)) {
   const kind = c.mode === "inpaint" ? "inpaint" : "sd";
   for (const layout of ["optimum", "legacy"]) {
-    test(`${layout}-${kind} ${c.name} matches diffusers' pipeline within 1/255`, async () => {
+    const what = samplesInGraph(`${layout}-${kind}`, c) ? "warns that its vae_encoder samples in-graph" : "matches diffusers' pipeline within 1/255";
+    test(`${layout}-${kind} ${c.name} ${what}`, async () => {
       const diff = await maxDiff(`${layout}-${kind}`, c);
+      if (diff === undefined) return; // the warning was asserted
       console.log(`${layout}-${kind} ${c.name}: max |Δ| ${diff}`);
       assert.ok(diff <= 1, `max |Δ| ${diff}`);
     });
   }
 }
+
+test("a mask on a 4-channel unet, and an inpainting unet without one, are refused by name", async () => {
+  await using sd = await DiffusionPipeline.load(join(root, "legacy-sd"), { threads: 1 });
+  assert.throws(() => sd.resolve({ initImage: join(refs, "init.png"), mask: join(refs, "mask.png"), width: 64, height: 64 }), /mask.*inpainting model.*takes 4/);
+  await using inpaint = await DiffusionPipeline.load(join(root, "legacy-inpaint"), { threads: 1 });
+  assert.equal(inpaint.inpainting, true);
+  assert.equal(inpaint.latentChannels, 4);
+  assert.throws(() => inpaint.resolve({ width: 64, height: 64 }), /inpainting model.*mask/);
+  assert.throws(() => inpaint.resolve({ mask: join(refs, "mask.png") }), /mask.*initImage/);
+});
