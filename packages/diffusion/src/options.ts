@@ -81,7 +81,22 @@ export const IMAGE_OPTIONS = {
     allowed: "a file path, an encoded image buffer or a raster image",
     doc: "img2img: start from this image, resized to width × height",
   },
-  strength: { type: z.number().gt(0).max(1), hf: "strength", flag: "strength", metavar: "s", doc: "img2img: share of the schedule to run", default: "0.8" },
+  mask: {
+    type: z.custom<string | Buffer | RasterImage>(isInitImage),
+    hf: "mask_image",
+    flag: "mask",
+    metavar: "file",
+    allowed: "a file path, an encoded image buffer or a raster image",
+    doc: "inpainting: repaint the white part of the init image (black is kept); needs an inpainting model (9-channel unet)",
+  },
+  strength: {
+    type: z.number().gt(0).max(1),
+    hf: "strength",
+    flag: "strength",
+    metavar: "s",
+    doc: "img2img and inpainting: share of the schedule to run",
+    default: "0.8; 1 with a mask",
+  },
   signal: { type: z.instanceof(AbortSignal), allowed: "an AbortSignal", doc: "stops the run between steps" },
 } as const;
 
@@ -97,6 +112,7 @@ export type GenerateOptions = OptionInput<typeof IMAGE_OPTIONS>;
 export function checkGenerateOptions(o: GenerateOptions): ReturnType<typeof imageOptionsSchema.parse> {
   const options = imageOptionsSchema.parse(o, "library");
   if (options.strength !== undefined && options.initImage === undefined) throw optionError("strength", "{strength} needs an init image ({initImage})");
+  if (options.mask !== undefined && options.initImage === undefined) throw optionError("mask", "{mask} needs the image to repaint ({initImage})");
   const pixels = (options.numImages ?? 1) * (options.width ?? 1) * (options.height ?? 1);
   if (pixels > MAX_PIXELS) {
     throw optionError("numImages", `{numImages} × {width} × {height} is ${pixels} pixels; at most ${MAX_PIXELS} per call`);

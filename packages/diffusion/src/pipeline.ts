@@ -5,12 +5,13 @@ import type { LoadOptions } from "./onnx-component.js";
 import { MAX_PIXELS, checkGenerateOptions, imageLoadOptionsSchema, type GenerateOptions } from "./options.js";
 import { samplerLabel, type GenerationParameters } from "./parameters.js";
 import { loadImage } from "./png.js";
+import { inpaintChannels } from "./inpaint.js";
 import { imageToSample, samplesToImages, type RasterImage, type SampleRange } from "./raster.js";
 import { chooseScheduler, defaultSteps, type SchedulerTuning } from "./scheduler-choice.js";
 import { PromptEncoder } from "./text-encoder.js";
 import { loadPromptTokenizer, tokenizerMaxLength, type PromptTokenizer } from "./tokenizer.js";
 import { LEGACY_LATENT_CHANNELS, UNet } from "./unet.js";
-import { VaeDecoder, VaeEncoder, vaeScaleFactor } from "./vae.js";
+import { VaeDecoder, VaeEncoder, vaeLatentChannels, vaeScaleFactor } from "./vae.js";
 
 /** One denoising step done: step `step` of `totalSteps` (1-based). */
 export interface DenoiseProgress {
@@ -66,6 +67,8 @@ export interface ResolvedOptions {
   readonly height: number;
   readonly numImages: number;
   readonly initImage: GenerateOptions["initImage"];
+  /** Inpainting: white = repaint. */
+  readonly mask: GenerateOptions["mask"];
   readonly strength: number | undefined;
 }
 
@@ -144,6 +147,20 @@ export class DiffusionPipeline implements AsyncDisposable {
     return [-1, 1];
   }
 
+  /**
+   * Channels of the denoised latents: the unet's, except for an inpainting unet, which takes
+   * latents ⊕ mask ⊕ masked-image latents (2c + 1: 9 for SD) and returns c.
+   */
+  get latentChannels(): number {
+    return this.inpainting ? (this.unet.channels - 1) / 2 : this.unet.channels;
+  }
+
+  /** True for an inpainting model: a latent model whose unet takes 2c + 1 channels (c = the VAE's latent_channels, 4 for SD). */
+  get inpainting(): boolean {
+    if (this.kind !== "latent" || !this.files.vaeDecoder) return false;
+    return this.unet.channels === 2 * vaeLatentChannels(this.files.vaeDecoder.config) + 1;
+  }
+
   /** Default image size: the unet's fixed size or sample_size, times the VAE factor. */
   get defaultSize(): { width: number; height: number } {
     const f = this.scaleFactor;
@@ -157,7 +174,19 @@ export class DiffusionPipeline implements AsyncDisposable {
     const options = checkGenerateOptions(given);
     const conditioned = this.textEncoder !== undefined;
     const tuning = { karras: options.karras, timestepSpacing: options.timestepSpacing, predictionType: options.predictionType };
-    const scheduler = chooseScheduler(this.files.scheduler, options.scheduler, tuning, options.initImage !== undefined);
+    if (options.mask !== undefined && !this.inpainting) {
+      throw optionError(
+        "mask",
+        `{mask} needs an inpainting model (a unet taking latents ⊕ mask ⊕ masked-image latents, 9 channels for SD); ${this.name}'s unet takes ${this.unet.channels}`,
+      );
+    }
+    if (this.inpainting && (options.mask === undefined || options.initImage === undefined)) {
+      throw optionError("mask", `${this.name} is an inpainting model: give the image ({initImage}) and a {mask} whose white part it repaints`);
+    }
+    const initStrength = options.initImage === undefined ? undefined : (options.strength ?? (options.mask !== undefined ? 1 : 0.8));
+    // Inpainting at strength 1 starts from pure noise (diffusers' is_strength_max), so any scheduler fits.
+    const partial = initStrength !== undefined && !(options.mask !== undefined && initStrength === 1);
+    const scheduler = chooseScheduler(this.files.scheduler, options.scheduler, tuning, partial);
     const steps = options.steps ?? defaultSteps(scheduler);
     scheduler.setTimesteps(steps); // validates steps against num_train_timesteps
     const size = this.defaultSize;
@@ -180,7 +209,7 @@ export class DiffusionPipeline implements AsyncDisposable {
       if (this.kind === "latent" && !this.vaeEncoder) {
         throw optionError("initImage", `{initImage} needs a vae_encoder/, which ${this.name} lacks`);
       }
-      strength = options.strength ?? 0.8;
+      strength = initStrength ?? 0.8;
       if (Math.floor(steps * strength) < 1) {
         throw optionError("strength", `{strength} ${strength} with ${steps} {steps} leaves no denoising step; raise {strength} or {steps}`);
       }
@@ -197,6 +226,7 @@ export class DiffusionPipeline implements AsyncDisposable {
       height,
       numImages: options.numImages ?? 1,
       initImage: options.initImage,
+      mask: options.mask,
       strength,
     };
   }
@@ -226,15 +256,18 @@ export class DiffusionPipeline implements AsyncDisposable {
     return stack(rows, c.dims);
   }
 
-  /** img2img: the init image in model space (pixels, or VAE latents), repeated n times. */
-  private async initSample(r: ResolvedOptions, dims: readonly [number, number, number, number], rng: Rng): Promise<Float32Array> {
-    const [n, c] = dims;
-    const source = r.initImage!;
+  /** The init image as one sample [c, H, W] in the model's pixel range ([-1, 1] for latent models). */
+  private async initPixels(r: ResolvedOptions, c: number): Promise<Float32Array> {
     const channels = this.kind === "latent" ? 3 : c;
     if (channels !== 1 && channels !== 3) throw new RiffError(`initImage: ${this.name} works on ${channels}-channel samples, not images`, "initImage");
-    const image = await loadImage(source, { width: r.width, height: r.height, channels }, "initImage");
-    if (this.kind !== "latent") return repeat(imageToSample(image, this.sampleRange), n);
-    const pixels = imageToSample(image, [-1, 1]);
+    const image = await loadImage(r.initImage!, { width: r.width, height: r.height, channels }, "initImage");
+    return imageToSample(image, this.kind === "latent" ? [-1, 1] : this.sampleRange);
+  }
+
+  /** img2img: the init image in model space (pixels, or VAE latents), repeated n times. */
+  private async initSample(pixels: Float32Array, r: ResolvedOptions, dims: readonly [number, number, number, number], rng: Rng): Promise<Float32Array> {
+    const [n, c] = dims;
+    if (this.kind !== "latent") return repeat(pixels, n);
     const latents = await this.vaeEncoder!.encode(pixels, [1, 3, r.height, r.width], c, rng);
     return repeat(latents.data, n);
   }
@@ -249,11 +282,13 @@ export class DiffusionPipeline implements AsyncDisposable {
     this.checkNotDisposed();
     const r = this.resolve(options);
     const warnings: string[] = [];
-    const scheduler = chooseScheduler(this.files.scheduler, r.schedulerName, r.tuning, r.initImage !== undefined);
+    // Inpainting at strength 1 starts from noise alone, as diffusers' is_strength_max.
+    const fromNoise = r.mask !== undefined && r.strength === 1;
+    const scheduler = chooseScheduler(this.files.scheduler, r.schedulerName, r.tuning, r.initImage !== undefined && !fromNoise);
     scheduler.setTimesteps(r.steps);
     const guided = r.guidanceScale !== undefined && r.guidanceScale > 1;
     const f = this.scaleFactor;
-    const dims = [r.numImages, this.unet.channels, r.height / f, r.width / f] as const;
+    const dims = [r.numImages, this.latentChannels, r.height / f, r.width / f] as const;
     const size = dims[0] * dims[1] * dims[2] * dims[3];
     const rng = new Rng(r.seed);
 
@@ -261,13 +296,23 @@ export class DiffusionPipeline implements AsyncDisposable {
     // The starting noise comes first from the seed's stream, so it does not depend on img2img.
     const noise = rng.normalArray(size);
     let timesteps: Float64Array = scheduler.timesteps;
-    let sample: Float32Array;
+    let sample: Float32Array | undefined;
+    let extra: { data: Float32Array; channels: number } | undefined;
+    // Streams: the starting noise from the seed, the init image's VAE sample from fork(1), the masked image's from fork(2).
     if (r.initImage !== undefined && r.strength !== undefined) {
+      if (this.kind === "latent" && this.vaeEncoder?.samplesInGraph) {
+        warnings.push(`${this.name}'s vae_encoder draws its own noise (RandomNormalLike, as diffusers' legacy ONNX export writes it): the seed does not fix this image`);
+      }
       const initSteps = Math.min(Math.floor(r.steps * r.strength), r.steps);
       timesteps = timesteps.slice(r.steps - initSteps);
-      const init = await this.initSample(r, dims, rng.fork(1));
-      sample = scheduler.addNoise(init, noise, timesteps[0]!);
-    } else {
+      const pixels = await this.initPixels(r, dims[1]);
+      if (!fromNoise) sample = scheduler.addNoise(await this.initSample(pixels, r, dims, rng.fork(1)), noise, timesteps[0]!);
+      if (r.mask !== undefined) {
+        const mask = await loadImage(r.mask, { width: r.width, height: r.height, channels: 1 }, "mask");
+        extra = await inpaintChannels({ encoder: this.vaeEncoder!, pixels, mask, dims, rng: rng.fork(2) });
+      }
+    }
+    if (sample === undefined) {
       const sigma = scheduler.initNoiseSigma;
       sample = sigma === 1 ? noise : noise.map((v) => v * sigma);
     }
@@ -283,6 +328,7 @@ export class DiffusionPipeline implements AsyncDisposable {
       timesteps,
       dims,
       context,
+      extra,
       guidanceScale: guided ? r.guidanceScale : undefined,
       onUnetMs: (ms) => {
         stepUnetMs += ms;

@@ -1,5 +1,5 @@
 import { RiffError, type Tensor } from "@riff/core";
-import { OnnxSession, dimsOf, float32, floatData, int32, int64, type Feeds, type OrtTensor } from "@riff/onnx";
+import { OnnxSession, convInputChannels, dimsOf, float32, floatData, int32, int64, type Feeds, type OrtTensor } from "@riff/onnx";
 import { configNumber, type JsonObject } from "./model-files.js";
 import {
   fixedBatch,
@@ -53,7 +53,11 @@ export class UNet {
     if (this.timestepShape !== "batch" && fixedBatch(sample) !== undefined && fixedBatch(sample) !== 1) {
       throw new RiffError(`${session.path}: a unet with one timestep must take batch 1 or a dynamic batch`);
     }
-    const channels = configNumber(config, "in_channels", fixedDim(sample, 1) ?? fallbackChannels ?? Number.NaN);
+    // Legacy exports leave the channel dim dynamic: the first convolution's weights tell 4 (text-to-image) from 9 (inpainting).
+    const configured = configNumber(config, "in_channels", Number.NaN);
+    const channels = Number.isNaN(configured)
+      ? (fixedDim(sample, 1) ?? convInputChannels(session.path, "sample") ?? fallbackChannels ?? Number.NaN)
+      : configured;
     if (!Number.isInteger(channels) || channels < 1) {
       throw new RiffError(`${session.path}: cannot tell the unet's channel count (no in_channels in unet/config.json, none in the graph)`);
     }
@@ -89,10 +93,21 @@ export class UNet {
     return this.timestepType === "int32" ? int32(values, dims) : int64(values, dims);
   }
 
-  /** The model output for `sample` [b, c, h, w] at timestep `t`, with `context` [b, L, D] if conditioned. */
-  async predict(sample: Float32Array, dims: readonly [number, number, number, number], t: number, context?: Tensor): Promise<Float32Array> {
+  /**
+   * The model output [b, outChannels, h, w] for `sample` [b, c, h, w] at timestep `t`, with `context`
+   * [b, L, D] if conditioned. outChannels is c, except for inpainting unets (c = latents ⊕ mask ⊕
+   * masked-image latents, out = latents).
+   */
+  async predict(
+    sample: Float32Array,
+    dims: readonly [number, number, number, number],
+    t: number,
+    context?: Tensor,
+    outChannels = dims[1],
+  ): Promise<Float32Array> {
     const [batch, c, h, w] = dims;
     const item = c * h * w;
+    const outItem = outChannels * h * w;
     if (sample.length !== batch * item) throw new RiffError(`unet sample has ${sample.length} values for dims [${dims.join(", ")}]`);
     if (this.conditioned && !context) throw new RiffError(`${this.session.path}: this unet needs text conditioning (${CONTEXT})`);
     const contextItem = context ? (context.dims[1] ?? 0) * (context.dims[2] ?? 0) : 0;
@@ -107,12 +122,12 @@ export class UNet {
       }
       const out = (await this.session.run(feeds, [this.output]))[this.output]!;
       const outDims = dimsOf(out);
-      if (outDims.length !== 4 || outDims[0] !== padTo || outDims[1] !== c || outDims[2] !== h || outDims[3] !== w) {
-        throw new RiffError(`${this.session.path}: output [${outDims.join(", ")}] does not match sample [${padTo}, ${c}, ${h}, ${w}]`);
+      if (outDims.length !== 4 || outDims[0] !== padTo || outDims[1] !== outChannels || outDims[2] !== h || outDims[3] !== w) {
+        throw new RiffError(`${this.session.path}: output [${outDims.join(", ")}] is not [${padTo}, ${outChannels}, ${h}, ${w}]`);
       }
       const data = floatData(out);
       // onnxruntime hands back a fresh array each run: keep it rather than copy it, unless padded.
-      return data.length === count * item ? data : data.slice(0, count * item);
+      return data.length === count * outItem ? data : data.slice(0, count * outItem);
     });
   }
 

@@ -1,5 +1,5 @@
 import { RiffError, type Rng } from "@riff/core";
-import { OnnxSession, dimsOf, float32, floatData } from "@riff/onnx";
+import { OnnxSession, dimsOf, float32, floatData, graphNodes } from "@riff/onnx";
 import { configNumber, type JsonObject } from "./model-files.js";
 import { pickOutput, refuseExtraInputs, requireType, type LoadOptions } from "./onnx-component.js";
 
@@ -11,6 +11,11 @@ export interface LatentScaling {
 
 export function latentScaling(config: JsonObject): LatentScaling {
   return { scale: configNumber(config, "scaling_factor", 0.18215), shift: configNumber(config, "shift_factor", 0) };
+}
+
+/** Channels of the VAE's latents (latent_channels; 4 for SD 1.x/2.x, and when the folder has no config). */
+export function vaeLatentChannels(config: JsonObject): number {
+  return configNumber(config, "latent_channels", 4);
 }
 
 /** Pixels per latent cell: 2^(len(block_out_channels) − 1), 8 for SD. */
@@ -81,6 +86,11 @@ export class VaeDecoder {
 export class VaeEncoder {
   private readonly output: string;
   readonly scaling: LatentScaling;
+  /**
+   * True when the graph draws its own noise (RandomNormalLike: diffusers' legacy convert script exports
+   * `encode(x).latent_dist.sample()`), so its latents differ from run to run whatever the seed.
+   */
+  readonly samplesInGraph: boolean;
 
   private constructor(
     private readonly session: OnnxSession,
@@ -90,6 +100,7 @@ export class VaeEncoder {
     refuseExtraInputs(session, "vae encoder", ["sample"]);
     this.output = pickOutput(session, ["latent_sample", "latent_parameters", "latent_dist"]);
     this.scaling = latentScaling(config);
+    this.samplesInGraph = graphNodes(session.path).some((n) => n.opType === "RandomNormalLike" || n.opType === "RandomNormal");
   }
 
   static async load(path: string, config: JsonObject, options: LoadOptions = {}): Promise<VaeEncoder> {

@@ -75,7 +75,7 @@ function readNode(file: PositionedFile, start: number, end: number, out: GraphNo
   for (const [s, e] of subgraphs) readGraph(file, s, e, GRAPH_NODE, out);
 }
 
-interface Field {
+export interface Field {
   readonly field: number;
   readonly wire: number;
   /** Varint fields: the value (int64s above 2^53 lose precision; negatives read as large numbers). */
@@ -86,7 +86,7 @@ interface Field {
 }
 
 /** The fields of the message in bytes [start, end), in file order. */
-function* fields(file: PositionedFile, start: number, end: number): Generator<Field> {
+export function* fields(file: PositionedFile, start: number, end: number): Generator<Field> {
   let pos = start;
   while (pos < end) {
     const [key, afterKey] = varint(file, pos);
@@ -120,7 +120,7 @@ function varint(file: PositionedFile, at: number): [number, number] {
 }
 
 /** Reads a file by position through one cached window, so skipped fields are never read. */
-class PositionedFile {
+export class PositionedFile {
   readonly size: number;
   private readonly fd: number;
   private window = Buffer.alloc(0);

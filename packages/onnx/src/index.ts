@@ -4,4 +4,5 @@ export type { DataType, ValueInfo, ExecutionProvider, SessionOptions, SessionSta
 export { float32, float16, int64, int32, bool, integers, floatData, dimsOf } from "./tensors.js";
 export { SESSION_LOAD_OPTIONS } from "./load-options.js";
 export { graphNodes, type GraphNode } from "./graph-nodes.js";
+export { convInputChannels } from "./conv-channels.js";
 export { dynamicQuantizationOps, dynamicQuantizationOpsOf } from "./dynamic-quantization.js";

@@ -60,9 +60,8 @@ function checkFlags(
   } catch (error) {
     throw imageOptionsSchema.inVocabulary(error, "cli");
   }
-  const init = generate.initImage;
-  if (typeof init === "string" && (!existsSync(init) || !statSync(init).isFile())) {
-    throw new RiffError(`--init-image: no such file: ${init}`, "--init-image");
+  for (const [flag, file] of [["--init-image", generate.initImage], ["--mask", generate.mask]] as const) {
+    if (typeof file === "string" && (!existsSync(file) || !statSync(file).isFile())) throw new RiffError(`${flag}: no such file: ${file}`, flag);
   }
   const modelPath = resolveModelDir("image", options.model, "--model");
   if (toStdout) {
