@@ -11,7 +11,7 @@
  *
  * Each system runs in its own process (bench/realsize/worker.ts), so that each one's peak RSS is
  * its own; all four are loaded for one precision and thread count, then repetitions alternate
- * between them with the order rotating each time. Same prompt ids (21 tokens), 128 greedy new
+ * between them with the order rotating each time. Same prompt ids (20 tokens), 128 greedy new
  * tokens with end-of-sequence banned. Reports per precision and thread count: medians and ranges
  * of prefill ms and decode tokens/s, peak RSS, load time, riff ÷ llama.cpp and riff ÷ bare
  * ratios (per repetition, then the median), and token identity: against riff at the same

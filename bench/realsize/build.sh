@@ -89,7 +89,8 @@ for kind in f16 q8_0; do
   fi
 done
 if [[ ! -f "$out/gguf/model-q4_0.gguf" ]]; then
-  lib="$(find "$here/node_modules/@node-llama-cpp" -name 'libllama*.so*' -path '*-x64/*' -o -name 'libllama*.so*' -path '*arm64/*' -o -name 'libllama*.dylib' 2>/dev/null | grep -v -e cuda -e vulkan | head -1)"
+  platform="$(node -p '({ darwin: "mac", win32: "win" })[process.platform] ?? process.platform')-$(node -p process.arch)"
+  lib="$(find "$here/node_modules/@node-llama-cpp/$platform"* \( -name 'libllama.so*' -o -name 'libllama.v*.so' -o -name 'libllama*.dylib' \) 2>/dev/null | grep -v -e cuda -e vulkan | head -1)"
   [[ -n "$lib" ]] || { say "no prebuilt libllama in node-llama-cpp's binaries for this platform: cannot make Q4_0"; exit 1; }
   say "GGUF q4_0 with $lib"
   "$py" "$here/quantize_gguf.py" "$lib" "$out/gguf/model-f16.gguf" "$out/gguf/model-q4_0.gguf.tmp" q4_0

@@ -230,7 +230,7 @@ async function llamaRunner(precision: Precision, threads: number, prompt: readon
   };
 }
 
-/** The prompt every system gets (21 tokens with BOS in the realsize tokenizer). */
+/** The prompt every system gets (20 tokens with BOS in the realsize tokenizer). */
 export const PROMPT = "Once upon a time, the quick brown fox jumps over the lazy dog and runs back home.";
 
 async function main(): Promise<void> {
