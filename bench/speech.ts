@@ -17,6 +17,7 @@ import {
   warmUpEspeak,
 } from "@riff/tts";
 import { goal, round, spread, type BenchSection } from "./section.js";
+import { recognizerMissing, speechIntelligibility } from "./speech-wer.js";
 
 const voiceDir = fileURLToPath(new URL("../models/slt-voice", import.meta.url));
 const TEXT =
@@ -65,6 +66,7 @@ export const speechSection: BenchSection = {
         cpuRealTimeFactor: spread(cpuRtf),
         firstChunkMsSpread: firstSpread,
         ...(await vocoderQuality(voice)),
+        intelligibility: await intelligibility(voice),
       };
     } finally {
       await voice.dispose();
@@ -117,4 +119,17 @@ async function vocoderQuality(voice: ArMelVoice): Promise<Record<string, unknown
     vocoderCpuRtf: round(cpuNew / seconds),
     oldGriffinLim60CpuRtf: round(cpuOld / seconds),
   };
+}
+
+/** Word error rate by pocketsphinx of riff and festival slt on recipe/wer/sentences.txt, when the recognizer is installed. */
+async function intelligibility(voice: ArMelVoice): Promise<Record<string, unknown>> {
+  const missing = recognizerMissing();
+  if (missing !== undefined) return { skipped: `no word error rate: ${missing}` };
+  const report = await speechIntelligibility(voice);
+  const figures: Record<string, unknown> = {};
+  for (const [name, s] of Object.entries(report.systems)) {
+    figures[`${name}Wer`] = s.wer;
+    figures[`${name}LostLastWord`] = s.lostLastWord;
+  }
+  return figures;
 }
