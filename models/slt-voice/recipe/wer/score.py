@@ -5,7 +5,7 @@ Run with Debian's python3 (packages pocketsphinx, pocketsphinx-en-us, python3-po
   /usr/bin/python3 score.py SENTENCES OUT.json NAME=DIR [NAME=DIR ...]
 Each DIR holds NN.wav (00.wav, 01.wav, ... one per line of SENTENCES, any sample rate). Every
 file is resampled to 16 kHz mono 16-bit with sox and decoded by CMU pocketsphinx with its US English
-acoustic model, language model and dictionary. Reference and hypothesis are normalised the same way
+acoustic model, language model and dictionary (a fresh decoder per system, sentences in order). Reference and hypothesis are normalised the same way
 (lower case, digits as English words, hyphens as spaces, other punctuation dropped) and aligned by
 Levenshtein distance over words. OUT.json: per system the WER (substitutions + deletions + insertions
 over reference words), the sentences whose last reference word was lost (deleted or substituted),
@@ -90,11 +90,13 @@ def main():
         sys.exit(__doc__)
     sentences = [l.strip() for l in open(sys.argv[1], encoding="utf-8") if l.strip()]
     systems = [a.split("=", 1) for a in sys.argv[3:]]
-    dec = decoder()
     result = {"recognizer": "pocketsphinx (Debian) en-us, 16 kHz mono via sox", "sentences": len(sentences), "systems": {}}
     per_sentence = {}
     with tempfile.TemporaryDirectory() as scratch:
         for name, folder in systems:
+            # A fresh decoder per system: its live cepstral mean normalisation carries over from one
+            # utterance to the next, so every system starts from the same state and sees the same order.
+            dec = decoder()
             rows, errors, words, lost = [], 0, 0, []
             for i, text in enumerate(sentences):
                 ref = normalize(text)
