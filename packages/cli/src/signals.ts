@@ -1,7 +1,9 @@
 // Ctrl-C and its kin for the riff command: SIGINT, SIGTERM and SIGHUP abort the running command
 // through one AbortSignal (generation loops stop within a step), remove every temp file in flight
 // (core's atomic writer registry), print "riff: interrupted" and leave the exit code 128 + the
-// signal's number (130, 143, 129). Only the CLI installs these handlers; the libraries never do.
+// signal's number (130, 143, 129). A command that runs until a signal (riff serve) claims it as its
+// normal stop with stopOnSignal: a longer grace period, and exit 0 when it winds down within it.
+// Only the CLI installs these handlers; the libraries never do.
 import { constants } from "node:os";
 import { cleanupTempFiles } from "@riff/core";
 
@@ -13,6 +15,8 @@ const GRACE_MS = 3000;
 
 let controller = new AbortController();
 let received: HandledSignal | undefined;
+/** Set by a command that a signal ends by design (riff serve): see {@link stopOnSignal}. */
+let service: { graceMs: number; notice: string } | undefined;
 /** Set while the handlers are installed: installing again is a no-op (main.ts installs first, then runCli). */
 let installed = false;
 
@@ -21,9 +25,27 @@ export function interruptSignal(): AbortSignal {
   return controller.signal;
 }
 
-/** 128 + the signal's number once one was received (130 after SIGINT), else undefined. */
+/**
+ * 128 + the signal's number once one was received (130 after SIGINT), else undefined; undefined
+ * too for a command that stops on a signal by design ({@link stopOnSignal}) and finished within
+ * its grace period: it exits 0.
+ */
 export function interruptedExitCode(): number | undefined {
-  return received === undefined ? undefined : 128 + constants.signals[received];
+  return received === undefined || service !== undefined ? undefined : signalExitCode(received);
+}
+
+function signalExitCode(signal: HandledSignal): number {
+  return 128 + constants.signals[signal];
+}
+
+/**
+ * For a command that runs until a signal (riff serve): the first signal is its normal stop. It
+ * prints `notice` instead of "riff: interrupted", gives the command `graceMs` (not 3 s) to wind
+ * down, and the CLI exits 0 when it does; past the grace period, or at a second signal, riff
+ * exits 128 + the signal's number at once.
+ */
+export function stopOnSignal(options: { graceMs: number; notice: string }): void {
+  service = options;
 }
 
 /**
@@ -38,19 +60,20 @@ export function installSignalHandlers(): () => void {
   installed = true;
   controller = new AbortController();
   received = undefined;
+  service = undefined;
   const onSignal = (signal: HandledSignal): void => {
     const first = received === undefined;
     received ??= signal;
-    const code = interruptedExitCode()!;
-    process.exitCode = code;
+    const code = signalExitCode(received);
+    if (service === undefined || !first) process.exitCode = code;
     cleanupTempFiles();
     if (!first) process.exit(code);
-    process.stderr.write("riff: interrupted\n");
+    process.stderr.write(service === undefined ? "riff: interrupted\n" : `riff: ${service.notice}\n`);
     controller.abort(new Error(`interrupted by ${signal}`));
     setTimeout(() => {
       cleanupTempFiles();
       process.exit(code);
-    }, GRACE_MS).unref();
+    }, service?.graceMs ?? GRACE_MS).unref();
   };
   const onExit = (): void => {
     cleanupTempFiles();

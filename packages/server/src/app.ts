@@ -43,7 +43,11 @@ export interface RiffServer {
   /** http://host:port */
   readonly url: string;
   readonly metrics: ServerMetrics;
-  /** Stops accepting, lets requests in flight finish, then frees the models. */
+  /**
+   * Drains: stops listening, answers requests that still arrive on open connections with a 503
+   * (Connection: close), lets the requests in flight finish (each bounded by requestTimeoutMs),
+   * then frees the models.
+   */
   close(): Promise<void>;
 }
 
@@ -97,7 +101,14 @@ export async function startServer(options: ServeOptions = {}): Promise<RiffServe
     throw error;
   }
 
-  const app = Fastify({ logger: options.logger ?? false, bodyLimit: options.bodyLimit ?? 1024 * 1024, forceCloseConnections: "idle" });
+  // While closing, fastify's own 503 has a body of its own shape: the onRequest hook answers instead.
+  const app = Fastify({ logger: options.logger ?? false, bodyLimit: options.bodyLimit ?? 1024 * 1024, forceCloseConnections: "idle", return503OnClosing: false });
+  let closing: Promise<void> | undefined;
+  app.addHook("onRequest", async (_request, reply) => {
+    if (closing === undefined) return;
+    void reply.header("connection", "close");
+    throw new ApiError(503, "the server is shutting down; it finishes the requests it has and takes no new ones", null, "server_shutting_down");
+  });
   app.addHook("onResponse", async (request, reply) => {
     const route = request.routeOptions.url ?? "unmatched";
     metrics.requests.inc({ route, status: String(reply.statusCode) });
@@ -134,7 +145,6 @@ export async function startServer(options: ServeOptions = {}): Promise<RiffServe
   }
   const address = app.server.address();
   const url = typeof address === "object" && address !== null ? `http://${address.family === "IPv6" ? `[${address.address}]` : address.address}:${address.port}` : String(address);
-  let closing: Promise<void> | undefined;
   return {
     app,
     url,

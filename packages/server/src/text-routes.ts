@@ -93,7 +93,9 @@ async function serveText(endpoint: TextEndpoint, request: FastifyRequest, reply:
     try {
       if (endpoint === "chat") yield shape.event(shape.chunk({ role: "assistant", content: "" }, null));
       for (let next = first; !next.done; next = await deltas.next()) {
-        if (next.value.text !== "" || next.value.logprobs !== undefined) yield shape.event(shape.chunk({ content: next.value.text }, null, next.value.logprobs));
+        const { text, logprobs } = next.value;
+        if (logprobs !== undefined) yield shape.event(shape.chunk({ content: text }, null, logprobs));
+        else if (text !== "") yield shape.textEvent(text);
       }
       const result = await stream.result;
       if (result.stopReason === "aborted") {
@@ -123,6 +125,8 @@ function usage(result: GenerationResult): { prompt_tokens: number; completion_to
 class Shapes {
   readonly id: string;
   readonly created = Math.floor(Date.now() / 1000);
+  /** The JSON of a text chunk before and after its text (see textEvent). */
+  private textFrame: readonly [string, string] | undefined;
 
   constructor(
     readonly endpoint: TextEndpoint,
@@ -134,6 +138,20 @@ class Shapes {
 
   event(data: unknown): string {
     return `data: ${JSON.stringify(data)}\n\n`;
+  }
+
+  /** The event of a text delta without logprobs, from its JSON cut around the text: one small stringify per token. */
+  textEvent(text: string): string {
+    this.textFrame ??= this.frame();
+    return `${this.textFrame[0]}${JSON.stringify(text)}${this.textFrame[1]}`;
+  }
+
+  /** event(chunk({content: text}, null)) split where the text's JSON string goes. */
+  private frame(): readonly [string, string] {
+    const marker = "\u0000riff\u0000";
+    const [before, after, ...more] = this.event(this.chunk({ content: marker }, null)).split(JSON.stringify(marker));
+    if (before === undefined || after === undefined || more.length > 0) throw new Error("the chunk's JSON holds the text marker twice");
+    return [before, after];
   }
 
   whole(result: GenerationResult): unknown {

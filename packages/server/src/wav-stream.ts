@@ -1,23 +1,18 @@
+import { wavHeader } from "@riff/tts";
+
+/** Where the RIFF chunk's size sits in the header. */
+const RIFF_SIZE_OFFSET = 4;
+
 /**
- * The 44-byte header of a 16-bit mono PCM WAV whose length is not known yet (streamed over HTTP):
- * the same RIFF/fmt/data layout `riff speak` writes, with the two sizes at 0xFFFFFFFF, which
+ * The header of a 16-bit mono PCM WAV whose length is not known yet (streamed over HTTP): the very
+ * header `riff speak` writes (tts's wavHeader), with the RIFF and data sizes at 0xFFFFFFFF, which
  * players read as "until the end of the stream".
  */
 export function streamingWavHeader(sampleRate: number): Buffer {
-  const header = Buffer.alloc(44);
-  header.write("RIFF", 0, "ascii");
-  header.writeUInt32LE(0xffffffff, 4);
-  header.write("WAVE", 8, "ascii");
-  header.write("fmt ", 12, "ascii");
-  header.writeUInt32LE(16, 16); // fmt chunk size
-  header.writeUInt16LE(1, 20); // PCM
-  header.writeUInt16LE(1, 22); // mono
-  header.writeUInt32LE(sampleRate, 24);
-  header.writeUInt32LE(sampleRate * 2, 28); // byte rate
-  header.writeUInt16LE(2, 32); // block align
-  header.writeUInt16LE(16, 34); // bits per sample
-  header.write("data", 36, "ascii");
-  header.writeUInt32LE(0xffffffff, 40);
+  const header = Buffer.from(wavHeader(sampleRate));
+  header.writeUInt32LE(0xffffffff, RIFF_SIZE_OFFSET);
+  // The header ends with the data chunk's id and size.
+  header.writeUInt32LE(0xffffffff, header.length - 4);
   return header;
 }
 

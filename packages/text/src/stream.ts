@@ -6,6 +6,8 @@ const REPLACEMENT = "\uFFFD";
 const CLEANUP_TAILS = [".", "?", "!", ",", "' ", "n't", "'m", "'s", "'ve", "'re"];
 /** How many prompt tokens to decode in front of the generated ones, so the first token keeps its leading space. */
 const CONTEXT_TOKENS = 4;
+/** Generated tokens decoded past the anchor before it moves up to the end (see TextTracker). */
+const WINDOW_TOKENS = 16;
 
 /**
  * The text of one generated sequence, and its stream of deltas.
@@ -17,10 +19,23 @@ const CONTEXT_TOKENS = 4;
  * - text that could be the start of a stop string is held back;
  * - with clean_up_tokenization_spaces, a trailing " " (+ the start of "n't", "'s", …) is held back.
  * A stop string ends the text where it begins. So the deltas always concatenate to the final text.
+ *
+ * Decoding the whole list at every token costs O(length) per token. Between updates the tracker
+ * keeps an anchor: a token count whose text ended on a whole character, and the text up to it.
+ * An update decodes only the tokens after the anchor, behind the CONTEXT_TOKENS before it (as the
+ * first tokens are decoded behind the prompt), and appends that to the anchor's text; the anchor
+ * moves up every WINDOW_TOKENS tokens, so an update costs O(1). Where the window's decode does not
+ * extend its context's (a cleanup rule reached back across the anchor) the update decodes the
+ * whole list, as does the final one, so the final text is always the whole decode.
  */
 export class TextTracker {
   private readonly context: readonly number[];
   private readonly contextText: string;
+  /** Generated tokens before the anchor, their text, and the CONTEXT_TOKENS ids (and text) before it. */
+  private anchor = 0;
+  private anchorText = "";
+  private anchorContext: readonly number[];
+  private anchorContextText: string;
   private emitted = "";
   /** The text so far, cut at a stop string when one appeared. */
   text = "";
@@ -34,6 +49,8 @@ export class TextTracker {
   ) {
     this.context = promptIds.slice(Math.max(0, promptIds.length - CONTEXT_TOKENS));
     this.contextText = tokenizer.decode(this.context);
+    this.anchorContext = this.context;
+    this.anchorContextText = this.contextText;
   }
 
   /** The text of `ids` (generated ids only), decoded as a continuation of the prompt. */
@@ -50,7 +67,7 @@ export class TextTracker {
    */
   update(ids: readonly number[], final: boolean): { delta: string; stopped: boolean } {
     if (this.stoppedBy !== undefined) return { delta: "", stopped: true };
-    let text = this.decode(ids);
+    let text = final ? this.decode(ids) : this.decodeFromAnchor(ids);
     const hit = findStopString(text, this.stops);
     if (hit !== undefined) {
       text = text.slice(0, hit.index);
@@ -60,6 +77,32 @@ export class TextTracker {
     const done = final || hit !== undefined;
     const stable = done ? text : text.slice(0, text.length - this.holdBack(text));
     return { delta: this.advance(stable, done), stopped: hit !== undefined };
+  }
+
+  /** decode(ids), decoding only the tokens after the anchor; moves the anchor up. */
+  private decodeFromAnchor(ids: readonly number[]): string {
+    if (this.anchor > ids.length || this.anchorContext.length === 0) return this.reanchor(ids, this.decode(ids), this.anchor > ids.length);
+    const full = this.tokenizer.decode([...this.anchorContext, ...ids.slice(this.anchor)]);
+    if (!full.startsWith(this.anchorContextText)) return this.reanchor(ids, this.decode(ids), true);
+    return this.reanchor(ids, this.anchorText + full.slice(this.anchorContextText.length));
+  }
+
+  /** Returns `text` (the text of `ids`), first moving the anchor to its end when the window is full. */
+  private reanchor(ids: readonly number[], text: string, reset = false): string {
+    if (reset) {
+      this.anchor = 0;
+      this.anchorText = "";
+      this.anchorContext = this.context;
+      this.anchorContextText = this.contextText;
+    }
+    if (ids.length - this.anchor >= WINDOW_TOKENS && !text.endsWith(REPLACEMENT)) {
+      const before = [...this.context, ...ids];
+      this.anchor = ids.length;
+      this.anchorText = text;
+      this.anchorContext = before.slice(Math.max(0, before.length - CONTEXT_TOKENS));
+      this.anchorContextText = this.tokenizer.decode(this.anchorContext);
+    }
+    return text;
   }
 
   /** Emits the rest of the text (call once at the end). */

@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import { TextTokenizer } from "../src/tokenizer.js";
 import { TextTracker } from "../src/stream.js";
 import { findStopString, stopPrefixLength, checkStopStrings } from "../src/stop-strings.js";
-import { SKIP_SHARED, hasStories, storiesDir } from "./helpers.js";
+import { SKIP_SHARED, fixturesDir, hasStories, repoRoot, storiesDir } from "./helpers.js";
 
 function storiesTokenizer(): TextTokenizer {
   const json = (name: string) => JSON.parse(readFileSync(join(storiesDir, name), "utf8")) as Record<string, unknown>;
@@ -81,4 +81,60 @@ test("stream: a trailing replacement character that stays invalid is flushed at 
   const deltas = feed(tracker, [...tokenizer.encode("ok", { addSpecialTokens: false }), lone]);
   assert.equal(deltas.join(""), " ok\uFFFD");
   assert.equal(deltas[deltas.length - 1], "\uFFFD", "held back until the end");
+});
+
+/** A tokenizer from a model folder. */
+function folderTokenizer(dir: string): TextTokenizer {
+  const json = (name: string) => JSON.parse(readFileSync(join(dir, name), "utf8")) as Record<string, unknown>;
+  return new TextTokenizer(json("tokenizer.json"), json("tokenizer_config.json"));
+}
+
+/** What an update's text is defined as: the whole generated list decoded behind the last 4 prompt ids. */
+function wholeDecode(tokenizer: TextTokenizer, prompt: readonly number[], ids: readonly number[]): string {
+  const context = prompt.slice(-4);
+  const contextText = tokenizer.decode(context);
+  const full = tokenizer.decode([...context, ...ids]);
+  return full.startsWith(contextText) ? full.slice(contextText.length) : tokenizer.decode(ids);
+}
+
+/** xorshift32: deterministic test ids without Math.random. */
+function ids(seed: number, count: number, vocab: number, bias: (r: number) => number = (r) => r % vocab): number[] {
+  let x = seed >>> 0 || 1;
+  return Array.from({ length: count }, () => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return bias(x >>> 0);
+  });
+}
+
+test("stream: decoding from the anchor gives the whole decode's text at every token", (t) => {
+  const tokenizers: [string, TextTokenizer][] = [
+    ["kjv-llama", folderTokenizer(join(repoRoot, "models", "kjv-llama"))],
+    ["gpt2-tiny", folderTokenizer(join(fixturesDir, "gpt2-tiny"))],
+  ];
+  if (hasStories) tokenizers.push(["stories260K", storiesTokenizer()]);
+  else t.diagnostic(`stories260K (sentencepiece, byte fallback) not checked: ${SKIP_SHARED}`);
+  for (const [name, tokenizer] of tokenizers) {
+    const vocab = tokenizer.vocabularySize;
+    const prompt = tokenizer.encode("In the beginning");
+    const texts = ["And God said, Let there be light: and there was light. Isn't it 'so' ?", "Café 😀 naïve – done , ok . yes !"];
+    const sequences = [
+      ...texts.map((text) => tokenizer.encode(text.repeat(4), { addSpecialTokens: false })),
+      // Random ids, many of them byte pieces that leave characters half-decoded.
+      ...[1, 2, 3, 4].map((seed) => ids(seed, 120, vocab)),
+      ...[5, 6].map((seed) => ids(seed, 120, vocab, (r) => (r % 3 === 0 ? 3 + (r % 256) : r % vocab))),
+    ];
+    for (const [s, generated] of sequences.entries()) {
+      const tracker = new TextTracker(tokenizer, prompt, []);
+      const deltas: string[] = [];
+      for (let i = 1; i <= generated.length; i++) {
+        const final = i === generated.length;
+        deltas.push(tracker.update(generated.slice(0, i), final).delta);
+        assert.equal(tracker.text, wholeDecode(tokenizer, prompt, generated.slice(0, i)), `${name} sequence ${s} at ${i} tokens`);
+      }
+      deltas.push(tracker.flush());
+      assert.equal(deltas.join(""), tracker.text, `${name} sequence ${s}: the deltas make the text`);
+    }
+  }
 });

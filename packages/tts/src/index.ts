@@ -39,7 +39,7 @@ export {
 } from "./dsp/mel.js";
 export { griffinLim, type GriffinLimOptions } from "./dsp/griffin-lim.js";
 export { LoudnessControl, rms, toInt16, type GainOptions } from "./audio/gain.js";
-export { WavStreamWriter, type WavInfo, type WavWriterOptions, type WavResult } from "./audio/wav-writer.js";
+export { WavStreamWriter, wavHeader, type WavInfo, type WavWriterOptions, type WavResult } from "./audio/wav-writer.js";
 export { resolveSpeaker, type Voice, type EncodedSentence, type SynthesisOptions } from "./voice.js";
 export { PiperVoice, type PiperLoadOptions } from "./piper/voice.js";
 export { resolvePiperFiles, loadPiperConfig, parsePiperConfig, type PiperConfig, type PiperFiles } from "./piper/config.js";

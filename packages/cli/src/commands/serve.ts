@@ -1,8 +1,15 @@
-/** `riff serve`: the OpenAI-compatible HTTP server (@riff/server) until SIGINT/SIGTERM, which drain it. */
+/**
+ * `riff serve`: the OpenAI-compatible HTTP server (@riff/server) until SIGINT/SIGTERM, which drain
+ * it: requests in flight finish (each within --timeout), new ones get a 503, then riff exits 0. A
+ * second signal, or a drain longer than --timeout plus a margin, exits 128 + the signal's number.
+ */
 import type { Command } from "commander";
 import { RiffError } from "@riff/core";
 import { startServer } from "@riff/server";
-import { interruptSignal } from "../signals.js";
+import { interruptSignal, stopOnSignal } from "../signals.js";
+
+/** Beyond the per-request timeout, how long a drain may take to free the models before riff exits anyway. */
+const DRAIN_MARGIN_MS = 10_000;
 
 interface ServeCliOptions {
   readonly port: string;
@@ -36,6 +43,7 @@ export function registerServe(program: Command): void {
     .option("--timeout <seconds>", "stop a request that runs longer (408)", "300")
     .option("--log", "log each request (pino JSON on stdout)")
     .action(async (options: ServeCliOptions) => {
+      const timeoutMs = integer("--timeout", options.timeout, 1, 86_400) * 1000;
       const server = await startServer({
         port: integer("--port", options.port, 0, 65535),
         host: options.host,
@@ -44,7 +52,7 @@ export function registerServe(program: Command): void {
         voice: options.voice,
         maxBatch: integer("--max-batch", options.maxBatch, 1, 1024),
         maxQueue: integer("--max-queue", options.maxQueue, 1, 1_000_000),
-        requestTimeoutMs: integer("--timeout", options.timeout, 1, 86_400) * 1000,
+        requestTimeoutMs: timeoutMs,
         logger: options.log === true,
       }).catch((error: unknown) => {
         if (error instanceof RiffError && error.option !== undefined) {
@@ -54,8 +62,10 @@ export function registerServe(program: Command): void {
         }
         throw error;
       });
-      process.stderr.write(`riff: serving on ${server.url} (Ctrl-C or SIGTERM to stop)\n`);
       const stop = interruptSignal();
+      // A signal while the models loaded interrupted the start: that one exits as any command does.
+      if (!stop.aborted) stopOnSignal({ graceMs: timeoutMs + DRAIN_MARGIN_MS, notice: "stopping: finishing the requests in flight, refusing new ones (signal again to stop at once)" });
+      process.stderr.write(`riff: serving on ${server.url} (Ctrl-C or SIGTERM to stop)\n`);
       await new Promise<void>((resolve) => (stop.aborted ? resolve() : stop.addEventListener("abort", () => resolve(), { once: true })));
       // Drain: requests in flight finish, new ones are refused; then the models are freed.
       await server.close();

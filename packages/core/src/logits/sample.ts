@@ -39,14 +39,20 @@ export function sampleCategorical(logits: ArrayLike<number>, rng: Rng): number {
   let max = -Infinity;
   for (let i = 0; i < n; i++) if (logits[i]! > max) max = logits[i]!;
   if (max === -Infinity) everythingFiltered();
+  // A -Infinity logit (filtered out) weighs exp(-Infinity) = 0: skipping it changes no sum.
   let total = 0;
-  for (let i = 0; i < n; i++) total += Math.exp(logits[i]! - max);
+  for (let i = 0; i < n; i++) {
+    const l = logits[i]!;
+    if (l !== -Infinity) total += Math.exp(l - max);
+  }
   if (!Number.isFinite(total)) throw new RiffError("cannot sample: the logits contain NaN or +Infinity");
   const target = rng.uniform() * total;
   let cumulative = 0;
   let last = -1;
   for (let i = 0; i < n; i++) {
-    const w = Math.exp(logits[i]! - max);
+    const l = logits[i]!;
+    if (l === -Infinity) continue;
+    const w = Math.exp(l - max);
     if (w === 0) continue;
     cumulative += w;
     last = i;

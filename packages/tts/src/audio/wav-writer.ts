@@ -148,6 +148,14 @@ function checkTarget(target: string, given: string): void {
 }
 
 /** RIFF + fmt (16-bit PCM mono) + an empty data chunk, as wavefile writes them. */
+/**
+ * The RIFF/fmt/data header of a 16-bit PCM mono WAV with no samples yet (built by wavefile; its two
+ * sizes 0): what WavStreamWriter writes first, and what a streamed WAV (riff serve) starts with.
+ */
+export function wavHeader(sampleRate: number): Uint8Array {
+  return headerBytes(sampleRate);
+}
+
 function headerBytes(sampleRate: number): Uint8Array {
   const wav = new WaveFile();
   wav.fromScratch(1, sampleRate, "16", new Int16Array(0));
