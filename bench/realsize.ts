@@ -26,7 +26,7 @@ import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { readModelFolder, TextTokenizer } from "@riff/text";
-import { median, round, skipped, spread, type BenchSection } from "./section.js";
+import { median, positiveInt, round, skipped, spread, type BenchSection } from "./section.js";
 import { GGUF_FILE, modelsDir, onnxFolder, ONNX_FILE, PROMPT, type Precision, type RunFigures, type SystemName, type WorkerReply, type WorkerRequest } from "./realsize/worker.js";
 
 const WARMUP = 1;
@@ -41,14 +41,6 @@ function list<T extends string>(name: string, fallback: readonly T[], allowed: r
   const bad = items.filter((i) => !allowed.includes(i));
   if (bad.length > 0) throw new Error(`${name}: unknown ${bad.join(", ")} (known: ${allowed.join(", ")})`);
   return items;
-}
-
-function positiveInt(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === "") return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, got "${raw}"`);
-  return n;
 }
 
 /** A forked worker with a promise per request. */

@@ -54,3 +54,12 @@ export function spread(values: readonly number[], digits = 4): { median: number;
 export function round(value: number, digits = 4): number {
   return Number.isFinite(value) ? Number(value.toPrecision(digits)) : value;
 }
+
+/** The positive integer in environment variable `name`, or `fallback` when it is unset or empty. */
+export function positiveInt(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, got "${raw}"`);
+  return n;
+}

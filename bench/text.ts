@@ -32,7 +32,7 @@ import { basename, dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadTextModel, type TextModel } from "@riff/text";
 import { AutoModelForCausalLM, AutoTokenizer, BaseStreamer, env, type PreTrainedModel, type PreTrainedTokenizer, type Tensor, type TextStreamer } from "@huggingface/transformers";
-import { goal, median, round, skipped, spread, type BenchSection } from "./section.js";
+import { goal, median, positiveInt, round, skipped, spread, type BenchSection } from "./section.js";
 
 const PROMPT = "Once upon a time";
 const NEW_TOKENS = 200;
@@ -42,14 +42,6 @@ const MIN_REPS = 5;
 
 const repoRoot = fileURLToPath(new URL("../", import.meta.url));
 const modelDir = resolve(repoRoot, process.env.RIFF_BENCH_TEXT_MODEL ?? "../shared/models/stories260K");
-
-function positiveInt(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === "") return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, got "${raw}"`);
-  return n;
-}
 
 interface GreedyRun {
   readonly wallMs: number;

@@ -6,14 +6,11 @@
  * Initializers are read for their names and dims only (external or not, raw data is skipped).
  */
 import { RiffError } from "@riff/core";
-import { PositionedFile, fields } from "./graph-nodes.js";
+import { GRAPH_NODE, MODEL_GRAPH, NODE_OP_TYPE, PositionedFile, fields } from "./graph-nodes.js";
 
-// onnx.proto3 field numbers.
-const MODEL_GRAPH = 7;
-const GRAPH_NODE = 1;
+// onnx.proto3 field numbers beyond graph-nodes.ts's.
 const GRAPH_INITIALIZER = 5;
 const NODE_INPUT = 1;
-const NODE_OP_TYPE = 4;
 const TENSOR_DIMS = 1;
 const TENSOR_NAME = 8;
 

@@ -16,11 +16,11 @@ export interface GraphNode {
 }
 
 // Field numbers of onnx.proto3 (ModelProto, GraphProto, NodeProto, AttributeProto, FunctionProto).
-const MODEL_GRAPH = 7;
+export const MODEL_GRAPH = 7;
 const MODEL_FUNCTIONS = 25;
-const GRAPH_NODE = 1;
+export const GRAPH_NODE = 1;
 const FUNCTION_NODE = 7;
-const NODE_OP_TYPE = 4;
+export const NODE_OP_TYPE = 4;
 const NODE_ATTRIBUTE = 5;
 const NODE_DOMAIN = 7;
 const ATTR_NAME = 1;
