@@ -6,7 +6,6 @@ import {
   applyProcessors,
   createLogitsProcessors,
   samplingOptionsFromGenerationConfig,
-  samplingOptionsFromOpenAI,
   type SamplingOptions,
 } from "@riff/core";
 
@@ -26,14 +25,10 @@ const ON: Readonly<Record<string, unknown>> = {
   typical_p: 0.8,
 };
 
-/** The options a row's keys map to, through whichever mapper (HF or OpenAI) accepts them all. */
+/** The options a row's keys map to, through the schema's HF vocabulary (also the server's). */
 function optionsFor(keys: readonly string[]): SamplingOptions {
   const json = Object.fromEntries(keys.map((k) => [k, ON[k]]));
-  try {
-    return samplingOptionsFromGenerationConfig({ ...json, do_sample: true }, { strict: true });
-  } catch {
-    return samplingOptionsFromOpenAI(json, { strict: true });
-  }
+  return samplingOptionsFromGenerationConfig({ ...json, do_sample: true }, { strict: true });
 }
 
 describe("logits processor registry", () => {

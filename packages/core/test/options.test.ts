@@ -17,7 +17,6 @@ import {
   createLogitsProcessors,
   isGreedy,
   samplingOptionsFromGenerationConfig,
-  samplingOptionsFromOpenAI,
 } from "@riff/core";
 
 /** Asserts a RiffError whose option is `option` and whose message names it and shows `range`. */
@@ -142,60 +141,4 @@ test("generation_config.json maps to camelCase options; ignorable keys pass, unk
   assert.equal(HF_GENERATION_DEFAULTS.topK, 50);
   assert.equal(HF_GENERATION_DEFAULTS.doSample, false);
   assert.deepEqual({ ...HF_GENERATION_DEFAULTS, ...samplingOptionsFromGenerationConfig({ top_k: 10 }) }.topK, 10);
-});
-
-test("OpenAI request bodies map to camelCase options; strict mode names what it cannot honour", () => {
-  const body = {
-    model: "local",
-    messages: [{ role: "user", content: "hi" }],
-    stream: true,
-    temperature: 0,
-    top_p: 0.5,
-    presence_penalty: 0.2,
-    frequency_penalty: -0.2,
-    logit_bias: { "50256": -100, "11": 5 },
-    max_tokens: 100,
-    max_completion_tokens: 64,
-    stop: "END",
-    seed: 42,
-    n: 3,
-    logprobs: true,
-    top_logprobs: 5,
-  };
-  const options = samplingOptionsFromOpenAI(body, { strict: true });
-  assert.deepEqual(
-    { ...options, logitBias: [...(options.logitBias as Map<number, number>)] },
-    {
-      temperature: 0,
-      topP: 0.5,
-      presencePenalty: 0.2,
-      frequencyPenalty: -0.2,
-      logitBias: [
-        [11, 5],
-        [50256, -100],
-      ],
-      maxNewTokens: 64,
-      stop: ["END"],
-      seed: 42,
-      numReturnSequences: 3,
-      logprobs: true,
-      topLogprobs: 5,
-    },
-  );
-  assert.ok(isGreedy(options));
-  assert.deepEqual(samplingOptionsFromOpenAI({ max_tokens: 10, stop: ["a", "b"], logprobs: 2 }), {
-    maxNewTokens: 10,
-    stop: ["a", "b"],
-    logprobs: true,
-    topLogprobs: 2,
-  });
-  refuses(() => samplingOptionsFromOpenAI({ tools: [], best_of: 2 }, { strict: true }), "tools", "best_of");
-  assert.deepEqual(samplingOptionsFromOpenAI({ tools: [], temperature: 1 }), { temperature: 1 });
-  refuses(() => samplingOptionsFromOpenAI({ temperature: 2.5 }), "temperature", "[0, 2]");
-  refuses(() => samplingOptionsFromOpenAI({ presence_penalty: -2.5 }), "presence_penalty", "[-2, 2]");
-  refuses(() => samplingOptionsFromOpenAI({ logit_bias: { abc: 1 } }), "logit_bias", "integers ≥ 0");
-  refuses(() => samplingOptionsFromOpenAI({ logit_bias: { "7": 150 } }), "logit_bias[7]", "[-100, 100]");
-  refuses(() => samplingOptionsFromOpenAI({ top_logprobs: 21 }), "top_logprobs", "[0, 20]");
-  refuses(() => samplingOptionsFromOpenAI({ n: 0 }), "n", "integer ≥ 1");
-  refuses(() => samplingOptionsFromOpenAI({ stop: [1] }), "stop", "non-empty string");
 });

@@ -58,8 +58,10 @@ export function parseTextRequest(endpoint: TextEndpoint, body: Body): TextReques
   }
   const used: Record<string, string> = {};
   for (const name of Object.keys(rest)) if (ALIASES[name] !== undefined) used[name] = ALIASES[name]!;
-  const twice = Object.keys(used).find((name) => Object.keys(rest).includes(used[name]!) || Object.keys(used).some((other) => other !== name && used[other] === used[name]));
-  if (twice !== undefined) throw badField(twice, `${twice} and ${used[twice]} name the same option; give one`);
+  for (const name of Object.keys(used)) {
+    const other = Object.keys(rest).find((key) => key !== name && (key === used[name] || used[key] === used[name]));
+    if (other !== undefined) throw badField(name, `${name} and ${other} name the same option; give one`);
+  }
   try {
     const options = textOptionsSchema.parse(rest, "config", { aliases: used }) as TextGenerationOptions;
     return { prompt, options, stream, includeUsage, aliases: { ...used, ...(endpoint === "chat" ? { messages: "prompt" } : {}) } };
