@@ -38,6 +38,8 @@ export interface SessionStats {
 
 export type OrtTensor = ort.Tensor;
 export type Feeds = Record<string, ort.Tensor>;
+/** Outputs to return, each with a tensor to write it into or null (onnxruntime allocates). */
+export type Fetches = Record<string, ort.Tensor | null>;
 
 /** An ONNX model ready to run. Call dispose() when done: it frees the native session. */
 export class OnnxSession {
@@ -109,12 +111,16 @@ export class OnnxSession {
   /** Runs in progress: dispose() waits for them, so the native session is never released under a run. */
   private readonly running = new Set<Promise<unknown>>();
 
-  /** Runs the model. Only the outputs named in `fetches` are returned when given. */
-  async run(feeds: Feeds, fetches?: readonly string[]): Promise<Record<string, ort.Tensor>> {
+  /**
+   * Runs the model. Only the outputs named in `fetches` are returned when given; given as an
+   * object, a tensor for a name is where that output is written (it must have the output's
+   * shape), null lets onnxruntime allocate it.
+   */
+  async run(feeds: Feeds, fetches?: readonly string[] | Fetches): Promise<Record<string, ort.Tensor>> {
     const session = this.session;
     if (session === undefined) throw new RiffError(`${this.path}: the session was disposed`);
     const start = performance.now();
-    const pending = fetches ? session.run(feeds, fetches as string[]) : session.run(feeds);
+    const pending = fetches ? session.run(feeds, fetches as ort.InferenceSession.FetchesType) : session.run(feeds);
     this.running.add(pending);
     let result;
     try {

@@ -1,5 +1,5 @@
 import { RiffError } from "@riff/core";
-import { OnnxSession, bool, floatData, int64, integers, type ExecutionProvider, type OrtTensor, type SessionStats, type ValueInfo } from "@riff/onnx";
+import { OnnxSession, bool, floatData, int64, integers, type ExecutionProvider, type Fetches, type OrtTensor, type SessionStats, type ValueInfo } from "@riff/onnx";
 import { KvCache, type KvLayerIO, type KvLayout } from "./kv-cache.js";
 import type { ModelConfig } from "./model-folder.js";
 import { StepFeeds } from "./step-feeds.js";
@@ -64,6 +64,8 @@ export interface ForwardOutput {
   readonly cache: KvCache;
 }
 
+/** Positions an in-place cache starts with room for; it doubles when a pass needs more. */
+const IN_PLACE_START = 256;
 const PAST = /^past_key_values\.(\d+)\.(key|value)$/;
 const KNOWN_INPUTS = new Set(["input_ids", "attention_mask", "position_ids", "use_cache_branch", "num_logits_to_keep"]);
 
@@ -92,6 +94,13 @@ export class Decoder {
   /** Every output: the logits and each layer's present key/value. */
   private readonly fetches: readonly string[];
   private readonly constants: Record<string, OrtTensor> = {};
+  /**
+   * Whether single-row caches are in-place (see KvCache): set by {@link useInPlaceCache} for a
+   * graph whose attention is GroupQueryAttention, which writes into a shared past/present buffer.
+   */
+  private inPlace = false;
+  /** The most positions an in-place cache is grown to, where config.json says. */
+  private readonly maxPositions: number | undefined;
 
   private constructor(
     private session: OnnxSession | undefined,
@@ -116,6 +125,17 @@ export class Decoder {
     this.graph = readGraph(s, this.layout.layers.length);
     this.fetches = ["logits", ...this.layout.layers.flatMap((l) => [l.keyOutput, l.valueOutput])];
     if (this.numLogitsToKeep) this.constants.num_logits_to_keep = int64([1], []);
+    this.maxPositions = config.maxPositions;
+  }
+
+  /**
+   * Runs single-row generations on an in-place cache from now on: for graphs whose attention is
+   * onnxruntime's GroupQueryAttention (the model builder's), which reads each row's length from
+   * the attention mask and writes the new positions into the past buffer when the present output
+   * is the same memory. Rows with padding never get one (these graphs refuse left padding).
+   */
+  useInPlaceCache(): void {
+    this.inPlace = true;
   }
 
   static async load(path: string, config: ModelConfig, options: DecoderOptions = {}): Promise<Decoder> {
@@ -135,7 +155,7 @@ export class Decoder {
   }
 
   emptyCache(batch: number): KvCache {
-    return KvCache.empty(this.layout, batch);
+    return this.inPlace && batch === 1 ? KvCache.inPlace(this.layout, batch, Math.min(IN_PLACE_START, this.maxPositions ?? IN_PLACE_START)) : KvCache.empty(this.layout, batch);
   }
 
   async forward(input: ForwardInput): Promise<ForwardOutput> {
@@ -143,6 +163,9 @@ export class Decoder {
     const total = cache.length + seq;
     if (cache.batch !== batch) throw new RangeError(`forward: cache batch ${cache.batch} ≠ ${batch}`);
     if (input.ids.length !== batch * seq) throw new RangeError("forward: ids do not match [batch, seq]");
+    if (cache.inPlace && (input.pads?.some((p) => p > 0) === true || input.attentionMask?.includes(0) === true)) {
+      throw new RangeError("forward: an in-place cache cannot take padded rows");
+    }
     const feeds: Record<string, OrtTensor> = {};
     if (input.pads !== undefined) {
       if (input.pads.length !== batch) throw new RangeError("forward: pads need one pad count per row");
@@ -172,9 +195,16 @@ export class Decoder {
     if (session === undefined) throw new RiffError("the text model was disposed");
     if (this.hasUseCacheBranch) feeds.use_cache_branch = this.useCacheBranch(cache.length > 0);
     if (this.numLogitsToKeep) feeds.num_logits_to_keep = allPositions && seq > 1 ? int64([seq], []) : this.constants.num_logits_to_keep!;
+    let fetches: readonly string[] | Fetches = this.fetches;
+    if (cache.inPlace) {
+      cache = cache.withRoom(cache.length + seq, this.maxPositions);
+      const bound: Fetches = { logits: null };
+      cache.addOutputs(bound);
+      fetches = bound;
+    }
     cache.addFeeds(feeds);
 
-    const outputs = await session.run(feeds, this.fetches);
+    const outputs = await session.run(feeds, fetches);
     const logitsTensor = outputs.logits;
     if (logitsTensor === undefined) throw new Error("the decoder returned no logits");
     const dims = logitsTensor.dims;
@@ -192,7 +222,7 @@ export class Decoder {
         logits.set(all.subarray(start, start + vocab), b * vocab);
       }
     }
-    return { logits, vocab, cache: KvCache.fromOutputs(this.layout, outputs) };
+    return { logits, vocab, cache: cache.inPlace ? cache.extended(seq) : KvCache.fromOutputs(this.layout, outputs) };
   }
 
   private useCacheBranch(value: boolean): OrtTensor {

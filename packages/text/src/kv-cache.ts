@@ -24,17 +24,76 @@ function makeKv(type: KvLayout["type"], data: KvData, dims: readonly number[]): 
 
 /**
  * The decoder's key/value cache: one key and one value tensor per layer, each
- * [batch, heads, length, head_dim]. The tensors are the session's own `present.*` outputs, fed
- * back unchanged as `past_key_values.*`; only a beam reorder ({@link gather}) copies.
+ * [batch, heads, capacity, head_dim] of which the first `length` positions are filled.
+ *
+ * Two kinds. A growing cache (capacity = length) holds the session's own `present.*` outputs,
+ * fed back unchanged as `past_key_values.*`; only a beam reorder ({@link gather}) copies. An
+ * in-place cache ({@link inPlace}, for GroupQueryAttention graphs) holds buffers of a larger
+ * capacity that are fed as `past_key_values.*` and bound as the `present.*` outputs too: the
+ * operator writes the new positions into them where they stand (past_present_share_buffer, as
+ * onnxruntime-genai runs these graphs), so a step copies and allocates nothing for the cache.
+ * A forward pass on an in-place cache leaves the positions before its own untouched, so a cache
+ * of fewer positions stays valid while nobody runs a different token at the same position.
  */
 export class KvCache {
   private constructor(
     readonly layout: KvLayout,
     private readonly tensors: readonly { key: OrtTensor; value: OrtTensor }[],
-    /** Cached positions (the `past` dim). */
+    /** Cached positions (the `past` dim that is filled). */
     readonly length: number,
     readonly batch: number,
+    /** Positions the buffers hold per row and head: `length` for a growing cache. */
+    readonly capacity: number = length,
+    /** Whether forward passes write into these buffers (see the class comment). */
+    readonly inPlace = false,
   ) {}
+
+  /** An in-place cache with no positions yet and room for `capacity`. */
+  static inPlace(layout: KvLayout, batch: number, capacity: number): KvCache {
+    const size = batch * layout.heads * capacity * layout.headDim;
+    const dims = [batch, layout.heads, capacity, layout.headDim];
+    const make = (): OrtTensor => makeKv(layout.type, layout.type === "float32" ? new Float32Array(size) : new Uint16Array(size), dims);
+    const tensors = layout.layers.map(() => ({ key: make(), value: make() }));
+    return new KvCache(layout, tensors, 0, batch, capacity, true);
+  }
+
+  /**
+   * This in-place cache with room for at least `positions`: itself when it has it, else its
+   * positions copied into buffers of twice the room (no more than `limit`, no less than `positions`).
+   */
+  withRoom(positions: number, limit = Infinity): KvCache {
+    if (!this.inPlace) throw new Error("withRoom: not an in-place cache");
+    if (positions <= this.capacity) return this;
+    const grown = KvCache.inPlace(this.layout, this.batch, Math.max(positions, Math.min(2 * this.capacity, limit)));
+    const blocks = this.batch * this.layout.heads;
+    const { headDim } = this.layout;
+    this.tensors.forEach((t, layer) => {
+      for (const which of ["key", "value"] as const) {
+        const from = t[which].data as KvData;
+        const to = grown.tensors[layer]![which].data as KvData;
+        for (let b = 0; b < blocks; b++) {
+          to.set(from.subarray(b * this.capacity * headDim, (b * this.capacity + this.length) * headDim), b * grown.capacity * headDim);
+        }
+      }
+    });
+    return new KvCache(this.layout, grown.tensors, this.length, this.batch, grown.capacity, true);
+  }
+
+  /** This in-place cache after a forward pass of `seq` positions wrote into it. */
+  extended(seq: number): KvCache {
+    if (!this.inPlace || this.length + seq > this.capacity) throw new Error(`extended: ${this.length} + ${seq} positions do not fit`);
+    return new KvCache(this.layout, this.tensors, this.length + seq, this.batch, this.capacity, true);
+  }
+
+  /** Binds this in-place cache's buffers as the present.* outputs of a run. */
+  addOutputs(fetches: Record<string, OrtTensor | null>): void {
+    if (!this.inPlace) throw new Error("addOutputs: not an in-place cache");
+    this.layout.layers.forEach((layer, i) => {
+      const t = this.tensors[i]!;
+      fetches[layer.keyOutput] = t.key;
+      fetches[layer.valueOutput] = t.value;
+    });
+  }
 
   /** A cache with no positions yet (past length 0), for the prefill. */
   static empty(layout: KvLayout, batch: number): KvCache {
@@ -66,7 +125,7 @@ export class KvCache {
         const from = cache.length * headDim;
         const shift = block - from;
         for (let h = 0; h < heads; h++) {
-          const s = (row * heads + h) * from;
+          const s = (row * heads + h) * cache.capacity * headDim;
           const d = (i * heads + h) * block;
           if (shift >= 0) out.set(source.subarray(s, s + from), d + shift);
           else out.set(source.subarray(s - shift, s + from), d);
@@ -114,7 +173,7 @@ export class KvCache {
       if (!Number.isInteger(r) || r < 0 || r >= this.batch) throw new RangeError(`gather: row ${r} outside batch ${this.batch}`);
     }
     const tensors = this.tensors.map(({ key, value }) => ({ key: gatherRows(key, rows), value: gatherRows(value, rows) }));
-    return new KvCache(this.layout, tensors, this.length, rows.length);
+    return new KvCache(this.layout, tensors, this.length, rows.length, this.capacity, this.inPlace);
   }
 
   /**
@@ -157,6 +216,8 @@ export class KvCache {
       throw new RangeError(`truncateInPlace: length ${length} outside 0..${this.length}`);
     }
     if (length === this.length) return this;
+    // The operator reads only the first `length` positions and writes the next ones over the rest.
+    if (this.inPlace) return new KvCache(this.layout, this.tensors, length, this.batch, this.capacity, true);
     const { heads, headDim, type } = this.layout;
     const blocks = this.batch * heads;
     const dims = [this.batch, heads, length, headDim];

@@ -98,6 +98,7 @@ export async function loadTextModel(dir: string, options: LoadTextModelOptions =
     const nodes = graphNodes(folder.onnxPath);
     dynamicOps = dynamicQuantizationOps(nodes);
     paddingProblem = leftPaddingProblem(decoder, nodes);
+    if (nodes.some((n) => n.opType === "GroupQueryAttention" && n.domain === "com.microsoft")) decoder.useInPlaceCache();
   } catch (error) {
     await decoder.dispose();
     throw error;

@@ -143,3 +143,42 @@ test("KvCache.truncateInPlace keeps the first positions of every row and head, a
   }
   assert.throws(() => randomCache(rng, 1, 3, false).truncateInPlace(4), RangeError);
 });
+
+test("KvCache.inPlace: growing keeps every row's and head's positions, and splice reads it as it reads a growing cache", () => {
+  const rng = new Rng(11);
+  for (const batch of [1, 2]) {
+    const grown = randomCache(rng, batch, 5, false);
+    // The same 5 positions written into an in-place cache of room 5, as the operator writes them.
+    let inPlace = KvCache.inPlace(layout, batch, 5);
+    const block = layout.headDim * 5;
+    layout.layers.forEach((_, l) => {
+      for (const which of ["key", "value"] as const) inPlace.data(l, which).set(grown.data(l, which).subarray(0, batch * layout.heads * block));
+    });
+    inPlace = inPlace.extended(5);
+    assert.throws(() => inPlace.extended(1), /do not fit/);
+    const roomy = inPlace.withRoom(6, 8);
+    assert.equal(roomy.capacity, 8);
+    assert.equal(roomy.length, 5);
+    assert.equal(inPlace.withRoom(3), inPlace);
+    for (let l = 0; l < layout.layers.length; l++) {
+      for (const which of ["key", "value"] as const) {
+        const data = roomy.data(l, which);
+        assert.equal(data.length, batch * layout.heads * 8 * layout.headDim);
+        for (let b = 0; b < batch * layout.heads; b++) {
+          assert.deepEqual(Array.from(data.subarray(b * 8 * layout.headDim, (b * 8 + 5) * layout.headDim)), Array.from(grown.data(l, which).subarray(b * block, (b + 1) * block)), `layer ${l} ${which} block ${b}`);
+        }
+      }
+    }
+    const parts = Array.from({ length: batch }, (_, row) => ({ row }));
+    const want = KvCache.splice(layout, 7, parts.map(({ row }) => ({ cache: grown, row })));
+    const got = KvCache.splice(layout, 7, parts.map(({ row }) => ({ cache: roomy, row })));
+    assert.equal(got.inPlace, false);
+    for (let l = 0; l < layout.layers.length; l++) {
+      for (const which of ["key", "value"] as const) assert.deepEqual(Array.from(got.data(l, which)), Array.from(want.data(l, which)));
+    }
+    // Truncating an in-place cache only forgets positions (the operator writes over them).
+    const short = roomy.truncateInPlace(2);
+    assert.equal(short.length, 2);
+    assert.equal(short.data(0, "key"), roomy.data(0, "key"));
+  }
+});
