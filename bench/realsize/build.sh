@@ -12,6 +12,8 @@
 #                        onnxruntime dynamic int8), model_q4.onnx (q4, MatMulNBits blocks of 32)
 #   models/gguf/         F16 and Q8_0 from llama.cpp's convert_hf_to_gguf.py, Q4_0 from F16 with
 #                        llama.cpp's llama_model_quantize (node-llama-cpp's libllama, via ctypes)
+#   models/builder-*/    onnxruntime-genai's model builder: fp32, int8 and int4 (accuracy_level 4)
+#                        folders with genai_config.json, when ONNXRUNTIME_GENAI_SRC names its sources
 #
 # Needs: git, node/npm, and a Python with torch, transformers, onnx, onnxruntime, sentencepiece
 # (RIFF_BENCH_PYTHON, default /work/venv/bin/python when present, else python3). optimum and
@@ -19,7 +21,7 @@
 # or from source trees named by OPTIMUM_SRC and OPTIMUM_ONNX_SRC where the index lacks them, with
 # transformers 4.57 (optimum-onnx's pin; huggingface_hub < 1.0 from HF_HUB_SRC if need be).
 # llama.cpp's sources are the git bundle node-llama-cpp ships (its llama.cpp release), or
-# LLAMA_CPP_SRC. Nothing here runs at bench time: the bench only reads models/.
+# LLAMA_CPP_SRC. The model builder needs onnx-ir besides. Nothing here runs at bench time: the bench only reads models/.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -95,6 +97,34 @@ if [[ ! -f "$out/gguf/model-q4_0.gguf" ]]; then
   say "GGUF q4_0 with $lib"
   "$py" "$here/quantize_gguf.py" "$lib" "$out/gguf/model-f16.gguf" "$out/gguf/model-q4_0.gguf.tmp" q4_0
   mv "$out/gguf/model-q4_0.gguf.tmp" "$out/gguf/model-q4_0.gguf"
+fi
+# 5. onnxruntime-genai's model builder forms of the same weights (GroupQueryAttention with rotary
+#    embedding inside, a past/present buffer the runtime may share, SkipSimplifiedLayerNorm, packed
+#    QKV; MatMulNBits with accuracy_level 4, int8 activations in MLAS's kernels): fp32, int8 and
+#    int4 (blocks of 32), each a folder with genai_config.json. The builder is a script in
+#    onnxruntime-genai's sources (src/python/py/models/builder.py), not in its wheel: named by
+#    ONNXRUNTIME_GENAI_SRC. Without it these forms are skipped and the bench says so.
+if [[ -n "${ONNXRUNTIME_GENAI_SRC:-}" ]]; then
+  builder="$ONNXRUNTIME_GENAI_SRC/src/python/py/models/builder.py"
+  [[ -f "$builder" ]] || { say "no $builder"; exit 1; }
+  for kind in fp32 int8 int4; do
+    if [[ ! -f "$out/builder-$kind/genai_config.json" ]]; then
+      say "model builder $kind"
+      rm -rf "$out/builder-$kind.tmp"
+      extra=()
+      [[ "$kind" != fp32 ]] && extra=(--extra_options accuracy_level=4)
+      "$py" "$builder" -i "$out/hf" -o "$out/builder-$kind.tmp" -p "$kind" -e cpu -c "$out/work/builder-cache" "${extra[@]}"
+      rm -rf "$out/builder-$kind" && mv "$out/builder-$kind.tmp" "$out/builder-$kind"
+    fi
+  done
+  # optimum's q4 graph with the builder's activation setting (accuracy_level 4), to tell the
+  # graph's share from the kernels' in the builder's lead.
+  if [[ ! -f "$out/onnx-folder/onnx/model_q4_acc4.onnx" ]]; then
+    say "optimum q4 with accuracy_level 4"
+    "$py" "$here/make_model.py" "$out" q4acc4
+  fi
+else
+  say "ONNXRUNTIME_GENAI_SRC is not set: the model builder forms are skipped (set it to an onnxruntime-genai source tree)"
 fi
 date -u +%FT%TZ > "$out/READY"
 say "done: $out"

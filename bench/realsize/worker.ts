@@ -15,7 +15,8 @@ import * as ort from "onnxruntime-node";
 import { loadTextModel, type TextModel } from "@riff/text";
 import { AutoModelForCausalLM, BaseStreamer, env, type PreTrainedModel, type Tensor, type TextStreamer } from "@huggingface/transformers";
 
-export type SystemName = "riff" | "transformers" | "bare" | "llama";
+export type SystemName = "riff" | "transformers" | "bare" | "llama" | "riff-builder" | "bare-builder";
+export const SYSTEMS: readonly SystemName[] = ["riff", "transformers", "bare", "llama", "riff-builder", "bare-builder"];
 export type Precision = "fp32" | "q8" | "q4";
 
 export interface RunFigures {
@@ -39,6 +40,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 export const modelsDir = resolve(here, "models");
 export const onnxFolder = resolve(modelsDir, "onnx-folder");
 export const ONNX_FILE: Readonly<Record<Precision, string>> = { fp32: "model.onnx", q8: "model_quantized.onnx", q4: "model_q4.onnx" };
+/** onnxruntime-genai's model builder folders (build.sh step 5): int8 and int4 with accuracy_level 4. */
+export const BUILDER_FOLDER: Readonly<Record<Precision, string>> = { fp32: "builder-fp32", q8: "builder-int8", q4: "builder-int4" };
 export const GGUF_FILE: Readonly<Record<Precision, string>> = { fp32: "model-f16.gguf", q8: "model-q8_0.gguf", q4: "model-q4_0.gguf" };
 
 type Runner = () => Promise<Omit<RunFigures, "maxRssMB">>;
@@ -55,8 +58,10 @@ function timing(start: number, times: readonly number[]): { prefillMs: number; d
   return { prefillMs: first - start, decodeTokensPerSecond: ((NEW_TOKENS - 1) * 1000) / (last - first) };
 }
 
-async function riffRunner(precision: Precision, threads: number, prompt: readonly number[]): Promise<{ run: Runner; dispose: () => Promise<void> }> {
-  const model: TextModel = await loadTextModel(onnxFolder, { dtype: precision, threads });
+async function riffRunner(precision: Precision, threads: number, prompt: readonly number[], builder = false): Promise<{ run: Runner; dispose: () => Promise<void> }> {
+  const model: TextModel = builder
+    ? await loadTextModel(resolve(modelsDir, BUILDER_FOLDER[precision]), { threads })
+    : await loadTextModel(onnxFolder, { dtype: precision, threads });
   return {
     run: async () => {
       const result = await model.generate({ ids: prompt }, {
@@ -176,6 +181,77 @@ async function bareRunner(precision: Precision, threads: number, prompt: readonl
   };
 }
 
+/**
+ * The bare loop over a model builder file, run the way onnxruntime-genai runs it: one key and one
+ * value buffer per layer of the maximum length, fed as past_key_values.* and bound as the
+ * present.* outputs too (the same memory, so GroupQueryAttention writes each new position in
+ * place and nothing is copied or allocated for the cache per step); the attention mask's length
+ * tells it how many positions are real.
+ */
+async function bareBuilderRunner(precision: Precision, threads: number, prompt: readonly number[]): Promise<{ run: Runner; dispose: () => Promise<void> }> {
+  const session = await ort.InferenceSession.create(resolve(modelsDir, BUILDER_FOLDER[precision], "model.onnx"), {
+    executionProviders: ["cpu"],
+    graphOptimizationLevel: "all",
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+  });
+  const layers = session.inputNames.filter((n) => /^past_key_values\.\d+\.key$/.test(n)).length;
+  const kvHeads = 3;
+  const headDim = 64;
+  const capacity = 256;
+  const buffers: Record<string, ort.Tensor> = {};
+  for (let l = 0; l < layers; l++) {
+    for (const which of ["key", "value"]) {
+      buffers[`${l}.${which}`] = new ort.Tensor("float32", new Float32Array(kvHeads * capacity * headDim), [1, kvHeads, capacity, headDim]);
+    }
+  }
+  const hasPositions = session.inputNames.includes("position_ids");
+  const ones = new BigInt64Array(capacity).fill(1n);
+  return {
+    run: async () => {
+      const times: number[] = [];
+      const tokens: number[] = [];
+      let ids: readonly number[] = prompt;
+      let length = 0;
+      const start = performance.now();
+      while (tokens.length < NEW_TOKENS) {
+        const total = length + ids.length;
+        const feeds: Record<string, ort.Tensor> = {
+          input_ids: new ort.Tensor("int64", BigInt64Array.from(ids, BigInt), [1, ids.length]),
+          attention_mask: new ort.Tensor("int64", ones.subarray(0, total), [1, total]),
+        };
+        if (hasPositions) feeds.position_ids = new ort.Tensor("int64", BigInt64Array.from(ids, (_, i) => BigInt(length + i)), [1, ids.length]);
+        const fetches: Record<string, ort.Tensor | null> = { logits: null };
+        for (let l = 0; l < layers; l++) {
+          feeds[`past_key_values.${l}.key`] = buffers[`${l}.key`]!;
+          feeds[`past_key_values.${l}.value`] = buffers[`${l}.value`]!;
+          fetches[`present.${l}.key`] = buffers[`${l}.key`]!;
+          fetches[`present.${l}.value`] = buffers[`${l}.value`]!;
+        }
+        const out = await session.run(feeds, fetches);
+        const logits = out.logits!.data as Float32Array;
+        const vocab = Number(out.logits!.dims.at(-1));
+        const offset = logits.length - vocab;
+        let best = -1;
+        let bestValue = -Infinity;
+        for (let v = 0; v < vocab; v++) {
+          const x = logits[offset + v]!;
+          if (x > bestValue && v !== EOS) {
+            bestValue = x;
+            best = v;
+          }
+        }
+        times.push(performance.now());
+        tokens.push(best);
+        length = total;
+        ids = [best];
+      }
+      return { ...timing(start, times), tokens };
+    },
+    dispose: () => session.release(),
+  };
+}
+
 /** The slice of node-llama-cpp's API used here (it is imported at run time from bench/realsize/node_modules). */
 interface NodeLlamaCpp {
   getLlama(options: { gpu: false; build: "never"; logLevel: string; maxThreads?: number }): Promise<{
@@ -242,13 +318,15 @@ async function main(): Promise<void> {
   let runner: { run: Runner; dispose: () => Promise<void>; promptTokens?: number[] };
   try {
     runner =
-      system === "riff"
-        ? await riffRunner(precision, threads, prompt)
+      system === "riff" || system === "riff-builder"
+        ? await riffRunner(precision, threads, prompt, system === "riff-builder")
         : system === "transformers"
           ? await transformersRunner(precision, threads, prompt)
           : system === "bare"
             ? await bareRunner(precision, threads, prompt)
-            : await llamaRunner(precision, threads, prompt);
+            : system === "bare-builder"
+              ? await bareBuilderRunner(precision, threads, prompt)
+              : await llamaRunner(precision, threads, prompt);
   } catch (error) {
     send({ kind: "error", message: error instanceof Error ? (error.stack ?? error.message) : String(error) });
     process.exit(1);
