@@ -56,7 +56,7 @@ export interface DecoderGraph {
 export interface ForwardOutput {
   /**
    * Row-major [batch, vocab]: the logits at each row's last position; with `allPositions`,
-   * [batch, seq, vocab].
+   * [batch, seq, vocab]. On an in-place cache they live until the next pass on that cache.
    */
   readonly logits: Float32Array;
   readonly vocab: number;
@@ -64,8 +64,6 @@ export interface ForwardOutput {
   readonly cache: KvCache;
 }
 
-/** Positions an in-place cache starts with room for; it doubles when a pass needs more. */
-const IN_PLACE_START = 256;
 const PAST = /^past_key_values\.(\d+)\.(key|value)$/;
 const KNOWN_INPUTS = new Set(["input_ids", "attention_mask", "position_ids", "use_cache_branch", "num_logits_to_keep"]);
 
@@ -99,8 +97,8 @@ export class Decoder {
    * graph whose attention is GroupQueryAttention, which writes into a shared past/present buffer.
    */
   private inPlace = false;
-  /** The most positions an in-place cache is grown to, where config.json says. */
-  private readonly maxPositions: number | undefined;
+  /** The logits' vocabulary where they are float32 [batch, seq, vocab] with that dim fixed: one-token passes on an in-place cache then write them into a reused tensor. */
+  private readonly logitsVocab: number | undefined;
 
   private constructor(
     private session: OnnxSession | undefined,
@@ -125,7 +123,8 @@ export class Decoder {
     this.graph = readGraph(s, this.layout.layers.length);
     this.fetches = ["logits", ...this.layout.layers.flatMap((l) => [l.keyOutput, l.valueOutput])];
     if (this.numLogitsToKeep) this.constants.num_logits_to_keep = int64([1], []);
-    this.maxPositions = config.maxPositions;
+    const logits = s.output("logits");
+    if (logits?.type === "float32" && logits.shape.length === 3 && this.graph.vocab !== undefined) this.logitsVocab = this.graph.vocab;
   }
 
   /**
@@ -155,7 +154,7 @@ export class Decoder {
   }
 
   emptyCache(batch: number): KvCache {
-    return this.inPlace && batch === 1 ? KvCache.inPlace(this.layout, batch, Math.min(IN_PLACE_START, this.maxPositions ?? IN_PLACE_START)) : KvCache.empty(this.layout, batch);
+    return this.inPlace && batch === 1 ? KvCache.inPlace(this.layout, batch, 0) : KvCache.empty(this.layout, batch);
   }
 
   async forward(input: ForwardInput): Promise<ForwardOutput> {
@@ -197,8 +196,8 @@ export class Decoder {
     if (this.numLogitsToKeep) feeds.num_logits_to_keep = allPositions && seq > 1 ? int64([seq], []) : this.constants.num_logits_to_keep!;
     let fetches: readonly string[] | Fetches = this.fetches;
     if (cache.inPlace) {
-      cache = cache.withRoom(cache.length + seq, this.maxPositions);
-      const bound: Fetches = { logits: null };
+      cache = cache.withRoom(cache.length + seq);
+      const bound: Fetches = { logits: seq === 1 && this.logitsVocab !== undefined ? cache.logitsOutput(this.logitsVocab) : null };
       cache.addOutputs(bound);
       fetches = bound;
     }

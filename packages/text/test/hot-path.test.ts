@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { Rng, logSoftmax, topK } from "@riff/core";
 import { float32, type OrtTensor } from "@riff/onnx";
 import { CandidateHeap, rowLogZ } from "../src/beam-candidates.js";
-import { KvCache, RowScratch, type KvLayout } from "../src/kv-cache.js";
+import { IN_PLACE_ROOM, KvCache, RowScratch, type KvLayout } from "../src/kv-cache.js";
 import { StepFeeds } from "../src/step-feeds.js";
 import { draftFromContext } from "../src/prompt-lookup.js";
 
@@ -156,16 +156,17 @@ test("KvCache.inPlace: growing keeps every row's and head's positions, and splic
     });
     inPlace = inPlace.extended(5);
     assert.throws(() => inPlace.extended(1), /do not fit/);
-    const roomy = inPlace.withRoom(6, 8);
-    assert.equal(roomy.capacity, 8);
+    const roomy = inPlace.withRoom(6);
+    assert.equal(roomy.capacity, IN_PLACE_ROOM);
     assert.equal(roomy.length, 5);
     assert.equal(inPlace.withRoom(3), inPlace);
     for (let l = 0; l < layout.layers.length; l++) {
       for (const which of ["key", "value"] as const) {
         const data = roomy.data(l, which);
-        assert.equal(data.length, batch * layout.heads * 8 * layout.headDim);
+        const room = IN_PLACE_ROOM;
+        assert.equal(data.length, batch * layout.heads * room * layout.headDim);
         for (let b = 0; b < batch * layout.heads; b++) {
-          assert.deepEqual(Array.from(data.subarray(b * 8 * layout.headDim, (b * 8 + 5) * layout.headDim)), Array.from(grown.data(l, which).subarray(b * block, (b + 1) * block)), `layer ${l} ${which} block ${b}`);
+          assert.deepEqual(Array.from(data.subarray(b * room * layout.headDim, (b * room + 5) * layout.headDim)), Array.from(grown.data(l, which).subarray(b * block, (b + 1) * block)), `layer ${l} ${which} block ${b}`);
         }
       }
     }
