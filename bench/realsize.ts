@@ -3,23 +3,29 @@
  * 9 heads / 3 KV heads, vocabulary 49,152; random weights, so speed is real and text is not)
  * against transformers.js, a bare onnxruntime-node loop over the same ONNX file, and llama.cpp
  * (node-llama-cpp 3.21.1) on GGUF files of the same weights: fp32 ONNX against F16 GGUF, q8
- * (onnxruntime dynamic int8) against Q8_0, q4 (MatMulNBits, blocks of 32) against Q4_0.
+ * (onnxruntime dynamic int8) against Q8_0, q4 (MatMulNBits, blocks of 32) against Q4_0. The same
+ * weights in onnxruntime-genai's model builder form (GroupQueryAttention, MatMulNBits int8/int4
+ * with accuracy_level 4) run through riff (riff-builder) and a bare loop that shares the
+ * past/present buffer as onnxruntime-genai does (bare-builder).
  *
  * The models are built once by bench/realsize/build.sh into bench/realsize/models/ (ignored by
  * git; it also installs node-llama-cpp into bench/realsize/node_modules); without them the
- * section says so and is skipped.
+ * section says so and is skipped, and without the builder folders the builder systems are.
  *
  * Each system runs in its own process (bench/realsize/worker.ts), so that each one's peak RSS is
- * its own; all four are loaded for one precision and thread count, then repetitions alternate
- * between them with the order rotating each time. Same prompt ids (20 tokens), 128 greedy new
+ * its own; all are loaded for one precision and thread count, then repetitions alternate
+ * between them with the order rotating each time; a system that fails to load or run is
+ * reported with its error and the others go on. Same prompt ids (20 tokens), 128 greedy new
  * tokens with end-of-sequence banned. Reports per precision and thread count: medians and ranges
- * of prefill ms and decode tokens/s, peak RSS, load time, riff ÷ llama.cpp and riff ÷ bare
- * ratios (per repetition, then the median), and token identity: against riff at the same
- * precision, and each precision's first 32 tokens against riff's fp32.
+ * of prefill ms and decode tokens/s, peak RSS, load time, every system ÷ llama.cpp (decode,
+ * prefill, peak RSS) and riff ÷ bare, riff-builder ÷ riff ratios (per repetition, then the
+ * median), and token identity: against riff at the same precision, and each precision's first
+ * 32 tokens against riff's fp32.
  *
  * Environment: RIFF_BENCH_REALSIZE_REPS (measured repetitions, default 3, after one warm-up),
  * RIFF_BENCH_REALSIZE_THREADS (comma-separated, default "1,2"), RIFF_BENCH_REALSIZE_PRECISIONS
- * (default "fp32,q8,q4"), RIFF_BENCH_REALSIZE_SYSTEMS (default "riff,transformers,bare,llama").
+ * (default "fp32,q8,q4"), RIFF_BENCH_REALSIZE_SYSTEMS (default all:
+ * "riff,transformers,bare,llama,riff-builder,bare-builder").
  */
 import { fork, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -27,7 +33,7 @@ import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { readModelFolder, TextTokenizer } from "@riff/text";
 import { median, positiveInt, round, skipped, spread, type BenchSection } from "./section.js";
-import { GGUF_FILE, modelsDir, onnxFolder, ONNX_FILE, PROMPT, type Precision, type RunFigures, type SystemName, type WorkerReply, type WorkerRequest } from "./realsize/worker.js";
+import { BUILDER_FOLDER, GGUF_FILE, modelsDir, onnxFolder, ONNX_FILE, PROMPT, SYSTEMS, type Precision, type RunFigures, type SystemName, type WorkerReply, type WorkerRequest } from "./realsize/worker.js";
 
 const WARMUP = 1;
 const SAME_PREFIX = 32;
@@ -100,32 +106,50 @@ interface Cell {
   readonly loadMs: number;
 }
 
-async function measure(precision: Precision, threads: number, systems: readonly SystemName[], prompt: readonly number[], reps: number): Promise<{ cells: Map<SystemName, Cell>; llamaPrompt?: readonly number[] }> {
+/**
+ * Loads each system, then alternates repetitions between them. One system failing (to load or
+ * in a run) is recorded in `errors` and drops out of the rotation; the others go on.
+ */
+async function measure(precision: Precision, threads: number, systems: readonly SystemName[], prompt: readonly number[], reps: number): Promise<{ cells: Map<SystemName, Cell>; errors: Map<SystemName, string>; llamaPrompt?: readonly number[] }> {
   const workers: Worker[] = [];
   const cells = new Map<SystemName, Cell>();
+  const errors = new Map<SystemName, string>();
   let llamaPrompt: readonly number[] | undefined;
+  const message = (error: unknown): string => (error instanceof Error ? error.message : String(error)).split("\n").slice(0, 3).join(" | ");
   try {
     // Loaded one after another, so that no load competes with another.
     for (const system of systems) {
-      const { worker, ready } = await Worker.start(system, precision, threads, prompt);
-      workers.push(worker);
-      if (ready.kind === "ready") {
-        cells.set(system, { runs: [], loadMs: ready.loadMs });
-        if (ready.promptTokens !== undefined) llamaPrompt = ready.promptTokens;
+      try {
+        const { worker, ready } = await Worker.start(system, precision, threads, prompt);
+        workers.push(worker);
+        if (ready.kind === "ready") {
+          cells.set(system, { runs: [], loadMs: ready.loadMs });
+          if (ready.promptTokens !== undefined) llamaPrompt = ready.promptTokens;
+        }
+      } catch (error) {
+        errors.set(system, message(error));
+        console.error(`[bench] realsize ${precision} ${threads}: ${system} did not load: ${message(error)}`);
       }
     }
     for (let i = 0; i < WARMUP + reps; i++) {
-      for (let k = 0; k < workers.length; k++) {
-        const worker = workers[(i + k) % workers.length]!;
-        const figures = await worker.run();
-        if (i >= WARMUP) cells.get(worker.system)!.runs.push(figures);
+      const live = workers.filter((w) => !errors.has(w.system));
+      for (let k = 0; k < live.length; k++) {
+        const worker = live[(i + k) % live.length]!;
+        try {
+          const figures = await worker.run();
+          if (i >= WARMUP) cells.get(worker.system)!.runs.push(figures);
+        } catch (error) {
+          errors.set(worker.system, message(error));
+          console.error(`[bench] realsize ${precision} ${threads}: ${worker.system} failed: ${message(error)}`);
+        }
       }
       console.error(`[bench] realsize ${precision} ${threads} thread${threads > 1 ? "s" : ""}: ${i < WARMUP ? "warm-up" : `repetition ${i - WARMUP + 1}/${reps}`}`);
     }
   } finally {
-    for (const w of workers) await w.stop();
+    for (const w of workers) await w.stop().catch(() => undefined);
   }
-  return { cells, ...(llamaPrompt !== undefined ? { llamaPrompt } : {}) };
+  for (const system of errors.keys()) cells.delete(system);
+  return { cells, errors, ...(llamaPrompt !== undefined ? { llamaPrompt } : {}) };
 }
 
 function samePrefix(a: readonly number[], b: readonly number[], n: number): boolean {
@@ -140,26 +164,33 @@ async function run(): Promise<Record<string, unknown>> {
   const reps = positiveInt("RIFF_BENCH_REALSIZE_REPS", 3);
   const threadCounts = list("RIFF_BENCH_REALSIZE_THREADS", ["1", "2"], ["1", "2", "3", "4", "6", "8", "12", "16"]).map(Number);
   const precisions = list<Precision>("RIFF_BENCH_REALSIZE_PRECISIONS", ["fp32", "q8", "q4"], ["fp32", "q8", "q4"]);
-  const systems = list<SystemName>("RIFF_BENCH_REALSIZE_SYSTEMS", ["riff", "transformers", "bare", "llama"], ["riff", "transformers", "bare", "llama"]);
+  const asked = list<SystemName>("RIFF_BENCH_REALSIZE_SYSTEMS", SYSTEMS, SYSTEMS);
 
   const folder = readModelFolder(onnxFolder);
   const prompt = new TextTokenizer(folder.tokenizerJson, folder.tokenizerConfig).encode(PROMPT);
   const results: Record<string, unknown> = {};
   const riffTokens = new Map<Precision, readonly number[]>();
+  const notes: string[] = [];
   let llamaPromptSame: boolean | undefined;
   for (const threads of threadCounts) {
     for (const precision of precisions) {
-      const { cells, llamaPrompt } = await measure(precision, threads, systems, prompt, reps);
+      // The builder systems need build.sh's step 5 (ONNXRUNTIME_GENAI_SRC).
+      const builderMissing = !existsSync(resolve(modelsDir, BUILDER_FOLDER[precision], "genai_config.json"));
+      const systems = asked.filter((s) => !(builderMissing && s.endsWith("-builder")));
+      if (builderMissing && systems.length < asked.length) notes.push(`${precision}: no models/${BUILDER_FOLDER[precision]} (build.sh with ONNXRUNTIME_GENAI_SRC makes it): builder systems skipped`);
+      const { cells, errors, llamaPrompt } = await measure(precision, threads, systems, prompt, reps);
       if (llamaPrompt !== undefined) llamaPromptSame = (llamaPromptSame ?? true) && [folder.config.bosTokenId ?? 1, ...llamaPrompt].every((t, i) => t === prompt[i]) && llamaPrompt.length + 1 === prompt.length;
       const riff = cells.get("riff");
       const firstRiff = riff?.runs[0]?.tokens;
       if (firstRiff !== undefined && threads === threadCounts[0]) riffTokens.set(precision, firstRiff);
       const entry: Record<string, unknown> = {};
+      for (const [system, why] of errors) entry[system] = { error: why };
       for (const [system, cell] of cells) {
-        const tokens = cell.runs[0]?.tokens ?? [];
+        if (cell.runs.length === 0) continue;
+        const tokens = cell.runs[0]!.tokens;
         const fp32 = riffTokens.get("fp32");
         entry[system] = {
-          file: system === "llama" ? GGUF_FILE[precision] : `onnx/${ONNX_FILE[precision]}`,
+          file: system === "llama" ? GGUF_FILE[precision] : system.endsWith("-builder") ? `${BUILDER_FOLDER[precision]}/model.onnx` : `onnx/${ONNX_FILE[precision]}`,
           decodeTokensPerSecond: spread(cell.runs.map((r) => r.decodeTokensPerSecond)),
           prefillMs: spread(cell.runs.map((r) => r.prefillMs)),
           peakRssMB: round(Math.max(...cell.runs.map((r) => r.maxRssMB))),
@@ -169,26 +200,48 @@ async function run(): Promise<Record<string, unknown>> {
           ...(fp32 !== undefined ? { [`first${SAME_PREFIX}SameAsRiffFp32`]: samePrefix(tokens, fp32, SAME_PREFIX) } : {}),
         };
       }
+      // Per repetition (the systems of one repetition ran back to back), then the median.
       const ratio = (a: SystemName, b: SystemName, key: "decodeTokensPerSecond" | "prefillMs"): unknown => {
         const x = cells.get(a)?.runs;
         const y = cells.get(b)?.runs;
-        if (x === undefined || y === undefined) return undefined;
-        return spread(x.map((r, i) => r[key] / y[i]![key]));
+        if (x === undefined || y === undefined || x.length === 0 || y.length === 0) return undefined;
+        const n = Math.min(x.length, y.length);
+        return spread(x.slice(0, n).map((r, i) => r[key] / y[i]![key]));
       };
+      const rss = (system: SystemName): number | undefined => {
+        const runs = cells.get(system)?.runs;
+        return runs === undefined || runs.length === 0 ? undefined : Math.max(...runs.map((r) => r.maxRssMB));
+      };
+      const overLlama: Record<string, unknown> = {};
+      for (const system of cells.keys()) {
+        if (system === "llama") continue;
+        const llamaRss = rss("llama");
+        const mine = rss(system);
+        overLlama[system] = {
+          decodeTokensPerSecond: ratio(system, "llama", "decodeTokensPerSecond"),
+          prefillMs: ratio(system, "llama", "prefillMs"),
+          peakRss: llamaRss !== undefined && mine !== undefined ? round(mine / llamaRss) : undefined,
+        };
+      }
+      entry.overLlama = overLlama;
       entry.ratios = {
-        riffOverLlamaDecodeTokensPerSecond: ratio("riff", "llama", "decodeTokensPerSecond"),
-        riffOverLlamaPrefillMs: ratio("riff", "llama", "prefillMs"),
         riffOverBareDecodeTokensPerSecond: ratio("riff", "bare", "decodeTokensPerSecond"),
         riffOverTransformersDecodeTokensPerSecond: ratio("riff", "transformers", "decodeTokensPerSecond"),
-        bareOverLlamaDecodeTokensPerSecond: ratio("bare", "llama", "decodeTokensPerSecond"),
-        riffOverLlamaPeakRss:
-          cells.get("riff") !== undefined && cells.get("llama") !== undefined
-            ? round(Math.max(...cells.get("riff")!.runs.map((r) => r.maxRssMB)) / Math.max(...cells.get("llama")!.runs.map((r) => r.maxRssMB)))
-            : undefined,
+        riffBuilderOverRiffDecodeTokensPerSecond: ratio("riff-builder", "riff", "decodeTokensPerSecond"),
+        riffBuilderOverBareBuilderDecodeTokensPerSecond: ratio("riff-builder", "bare-builder", "decodeTokensPerSecond"),
       };
       results[`${precision} ${threads} thread${threads > 1 ? "s" : ""}`] = entry;
     }
   }
+  const glance = (system: SystemName): number =>
+    round(
+      median(
+        Object.values(results).flatMap((e) => {
+          const r = (e as { overLlama?: Record<string, { decodeTokensPerSecond?: { median: number } }> }).overLlama?.[system]?.decodeTokensPerSecond;
+          return r === undefined ? [] : [r.median];
+        }),
+      ),
+    );
   return {
     model: "random-weight SmolLM2-135M-shaped Llama (bench/realsize/build.sh)",
     prompt: PROMPT,
@@ -197,15 +250,10 @@ async function run(): Promise<Record<string, unknown>> {
     newTokens: 128,
     repetitions: reps,
     warmup: WARMUP,
-    // The median over every precision and thread count of riff ÷ llama.cpp decode tokens/s, for a glance.
-    riffOverLlamaDecodeMedian: round(
-      median(
-        Object.values(results).flatMap((e) => {
-          const r = (e as { ratios?: { riffOverLlamaDecodeTokensPerSecond?: { median: number } } }).ratios?.riffOverLlamaDecodeTokensPerSecond;
-          return r === undefined ? [] : [r.median];
-        }),
-      ),
-    ),
+    // The median over every precision and thread count of ÷ llama.cpp decode tokens/s, for a glance.
+    riffOverLlamaDecodeMedian: glance("riff"),
+    riffBuilderOverLlamaDecodeMedian: glance("riff-builder"),
+    ...(notes.length > 0 ? { notes: [...new Set(notes)] } : {}),
     results,
   };
 }

@@ -35,6 +35,8 @@ export type WorkerReply =
 
 export const NEW_TOKENS = 128;
 export const EOS = 2;
+/** The realsize model's vocabulary (SmolLM2's). */
+export const VOCAB = 49152;
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const modelsDir = resolve(here, "models");
@@ -183,10 +185,11 @@ async function bareRunner(precision: Precision, threads: number, prompt: readonl
 
 /**
  * The bare loop over a model builder file, run the way onnxruntime-genai runs it: one key and one
- * value buffer per layer of the maximum length, fed as past_key_values.* and bound as the
- * present.* outputs too (the same memory, so GroupQueryAttention writes each new position in
- * place and nothing is copied or allocated for the cache per step); the attention mask's length
- * tells it how many positions are real.
+ * value buffer per layer, fed as past_key_values.* and bound as the present.* outputs too (the
+ * same memory, so GroupQueryAttention writes each new position in place); the attention mask's
+ * length tells it how many positions are real. The buffers grow 32 positions at a time, since
+ * onnxruntime-node copies every output back after a run (as riff's in-place cache does); the
+ * one-token passes' logits go into one bound tensor.
  */
 async function bareBuilderRunner(precision: Precision, threads: number, prompt: readonly number[]): Promise<{ run: Runner; dispose: () => Promise<void> }> {
   const session = await ort.InferenceSession.create(resolve(modelsDir, BUILDER_FOLDER[precision], "model.onnx"), {
@@ -198,43 +201,50 @@ async function bareBuilderRunner(precision: Precision, threads: number, prompt: 
   const layers = session.inputNames.filter((n) => /^past_key_values\.\d+\.key$/.test(n)).length;
   const kvHeads = 3;
   const headDim = 64;
-  const capacity = 256;
-  const buffers: Record<string, ort.Tensor> = {};
-  for (let l = 0; l < layers; l++) {
-    for (const which of ["key", "value"]) {
-      buffers[`${l}.${which}`] = new ort.Tensor("float32", new Float32Array(kvHeads * capacity * headDim), [1, kvHeads, capacity, headDim]);
-    }
-  }
+  const room = 32;
   const hasPositions = session.inputNames.includes("position_ids");
-  const ones = new BigInt64Array(capacity).fill(1n);
+  const ones = new BigInt64Array(4096).fill(1n);
   return {
     run: async () => {
       const times: number[] = [];
       const tokens: number[] = [];
+      let capacity = 0;
+      let buffers: Float32Array[] = [];
+      let stepLogits: ort.Tensor | undefined;
       let ids: readonly number[] = prompt;
       let length = 0;
       const start = performance.now();
       while (tokens.length < NEW_TOKENS) {
         const total = length + ids.length;
+        if (total > capacity) {
+          const next = Math.ceil(total / room) * room;
+          buffers = Array.from({ length: 2 * layers }, (_, i) => {
+            const grown = new Float32Array(kvHeads * next * headDim);
+            for (let h = 0; h < kvHeads && length > 0; h++) grown.set(buffers[i]!.subarray(h * capacity * headDim, (h * capacity + length) * headDim), h * next * headDim);
+            return grown;
+          });
+          capacity = next;
+        }
         const feeds: Record<string, ort.Tensor> = {
           input_ids: new ort.Tensor("int64", BigInt64Array.from(ids, BigInt), [1, ids.length]),
           attention_mask: new ort.Tensor("int64", ones.subarray(0, total), [1, total]),
         };
         if (hasPositions) feeds.position_ids = new ort.Tensor("int64", BigInt64Array.from(ids, (_, i) => BigInt(length + i)), [1, ids.length]);
-        const fetches: Record<string, ort.Tensor | null> = { logits: null };
+        if (ids.length === 1) stepLogits ??= new ort.Tensor("float32", new Float32Array(VOCAB), [1, 1, VOCAB]);
+        const fetches: Record<string, ort.Tensor | null> = { logits: ids.length === 1 ? stepLogits! : null };
         for (let l = 0; l < layers; l++) {
-          feeds[`past_key_values.${l}.key`] = buffers[`${l}.key`]!;
-          feeds[`past_key_values.${l}.value`] = buffers[`${l}.value`]!;
-          fetches[`present.${l}.key`] = buffers[`${l}.key`]!;
-          fetches[`present.${l}.value`] = buffers[`${l}.value`]!;
+          for (const [k, which] of [[0, "key"], [1, "value"]] as const) {
+            const t = new ort.Tensor("float32", buffers[2 * l + k]!, [1, kvHeads, capacity, headDim]);
+            feeds[`past_key_values.${l}.${which}`] = t;
+            fetches[`present.${l}.${which}`] = t;
+          }
         }
         const out = await session.run(feeds, fetches);
-        const logits = out.logits!.data as Float32Array;
-        const vocab = Number(out.logits!.dims.at(-1));
-        const offset = logits.length - vocab;
+        const logits = (ids.length === 1 ? stepLogits!.data : out.logits!.data) as Float32Array;
+        const offset = logits.length - VOCAB;
         let best = -1;
         let bestValue = -Infinity;
-        for (let v = 0; v < vocab; v++) {
+        for (let v = 0; v < VOCAB; v++) {
           const x = logits[offset + v]!;
           if (x > bestValue && v !== EOS) {
             bestValue = x;
