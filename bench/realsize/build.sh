@@ -112,7 +112,10 @@ if [[ -n "${ONNXRUNTIME_GENAI_SRC:-}" ]]; then
       say "model builder $kind"
       rm -rf "$out/builder-$kind.tmp"
       extra=()
-      [[ "$kind" != fp32 ]] && extra=(--extra_options accuracy_level=4)
+      # int8 with the embedding tied to lm_head names the lm_head's weight _Q4 while the quantizer
+      # writes _Q8 (an invalid graph, onnxruntime-genai 0.15.2): the int8 form keeps them apart.
+      [[ "$kind" == int4 ]] && extra=(--extra_options accuracy_level=4)
+      [[ "$kind" == int8 ]] && extra=(--extra_options accuracy_level=4 shared_embeddings=false)
       "$py" "$builder" -i "$out/hf" -o "$out/builder-$kind.tmp" -p "$kind" -e cpu -c "$out/work/builder-cache" "${extra[@]}"
       rm -rf "$out/builder-$kind" && mv "$out/builder-$kind.tmp" "$out/builder-$kind"
     fi
