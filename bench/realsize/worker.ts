@@ -188,8 +188,7 @@ async function bareRunner(precision: Precision, threads: number, prompt: readonl
  * value buffer per layer, fed as past_key_values.* and bound as the present.* outputs too (the
  * same memory, so GroupQueryAttention writes each new position in place); the attention mask's
  * length tells it how many positions are real. The buffers grow 32 positions at a time, since
- * onnxruntime-node copies every output back after a run (as riff's in-place cache does); the
- * one-token passes' logits go into one bound tensor.
+ * onnxruntime-node copies every output back after a run (as riff's in-place cache does).
  */
 async function bareBuilderRunner(precision: Precision, threads: number, prompt: readonly number[]): Promise<{ run: Runner; dispose: () => Promise<void> }> {
   const session = await ort.InferenceSession.create(resolve(modelsDir, BUILDER_FOLDER[precision], "model.onnx"), {
@@ -210,7 +209,6 @@ async function bareBuilderRunner(precision: Precision, threads: number, prompt: 
       const tokens: number[] = [];
       let capacity = 0;
       let buffers: Float32Array[] = [];
-      let stepLogits: ort.Tensor | undefined;
       let ids: readonly number[] = prompt;
       let length = 0;
       const start = performance.now();
@@ -230,8 +228,7 @@ async function bareBuilderRunner(precision: Precision, threads: number, prompt: 
           attention_mask: new ort.Tensor("int64", ones.subarray(0, total), [1, total]),
         };
         if (hasPositions) feeds.position_ids = new ort.Tensor("int64", BigInt64Array.from(ids, (_, i) => BigInt(length + i)), [1, ids.length]);
-        if (ids.length === 1) stepLogits ??= new ort.Tensor("float32", new Float32Array(VOCAB), [1, 1, VOCAB]);
-        const fetches: Record<string, ort.Tensor | null> = { logits: ids.length === 1 ? stepLogits! : null };
+        const fetches: Record<string, ort.Tensor | null> = { logits: null };
         for (let l = 0; l < layers; l++) {
           for (const [k, which] of [[0, "key"], [1, "value"]] as const) {
             const t = new ort.Tensor("float32", buffers[2 * l + k]!, [1, kvHeads, capacity, headDim]);
@@ -240,7 +237,7 @@ async function bareBuilderRunner(precision: Precision, threads: number, prompt: 
           }
         }
         const out = await session.run(feeds, fetches);
-        const logits = (ids.length === 1 ? stepLogits!.data : out.logits!.data) as Float32Array;
+        const logits = out.logits!.data as Float32Array;
         const offset = logits.length - VOCAB;
         let best = -1;
         let bestValue = -Infinity;

@@ -56,7 +56,7 @@ export interface DecoderGraph {
 export interface ForwardOutput {
   /**
    * Row-major [batch, vocab]: the logits at each row's last position; with `allPositions`,
-   * [batch, seq, vocab]. On an in-place cache they live until the next pass on that cache.
+   * [batch, seq, vocab].
    */
   readonly logits: Float32Array;
   readonly vocab: number;
@@ -97,8 +97,6 @@ export class Decoder {
    * graph whose attention is GroupQueryAttention, which writes into a shared past/present buffer.
    */
   private inPlace = false;
-  /** The logits' vocabulary where they are float32 [batch, seq, vocab] with that dim fixed: one-token passes on an in-place cache then write them into a reused tensor. */
-  private readonly logitsVocab: number | undefined;
 
   private constructor(
     private session: OnnxSession | undefined,
@@ -123,8 +121,6 @@ export class Decoder {
     this.graph = readGraph(s, this.layout.layers.length);
     this.fetches = ["logits", ...this.layout.layers.flatMap((l) => [l.keyOutput, l.valueOutput])];
     if (this.numLogitsToKeep) this.constants.num_logits_to_keep = int64([1], []);
-    const logits = s.output("logits");
-    if (logits?.type === "float32" && logits.shape.length === 3 && this.graph.vocab !== undefined) this.logitsVocab = this.graph.vocab;
   }
 
   /**
@@ -197,7 +193,7 @@ export class Decoder {
     let fetches: readonly string[] | Fetches = this.fetches;
     if (cache.inPlace) {
       cache = cache.withRoom(cache.length + seq);
-      const bound: Fetches = { logits: seq === 1 && this.logitsVocab !== undefined ? cache.logitsOutput(this.logitsVocab) : null };
+      const bound: Fetches = { logits: null };
       cache.addOutputs(bound);
       fetches = bound;
     }

@@ -34,7 +34,9 @@ function makeKv(type: KvLayout["type"], data: KvData, dims: readonly number[]): 
  * in-place cache ({@link inPlace}, for GroupQueryAttention graphs) holds buffers of a larger
  * capacity that are fed as `past_key_values.*` and bound as the `present.*` outputs too: the
  * operator writes the new positions into them where they stand (past_present_share_buffer, as
- * onnxruntime-genai runs these graphs), so a step copies and allocates nothing for the cache.
+ * onnxruntime-genai runs these graphs) instead of concatenating the past and the new positions
+ * into a fresh present. (onnxruntime-node still copies each output back into a new ArrayBuffer
+ * after a run, bound or not, so that copy remains: see {@link withRoom}.)
  * A forward pass on an in-place cache leaves the positions before its own untouched, so a cache
  * of fewer positions stays valid while nobody runs a different token at the same position.
  */
@@ -49,22 +51,7 @@ export class KvCache {
     readonly capacity: number = length,
     /** Whether forward passes write into these buffers (see the class comment). */
     readonly inPlace = false,
-    /** An in-place cache's reused logits output, shared by the caches made from it. */
-    private readonly scratch: { logits?: OrtTensor } = {},
   ) {}
-
-  /**
-   * A float32 [batch, 1, vocab] tensor for a one-token pass's logits, the same for every pass on
-   * this in-place cache's buffers: like the cache, the logits of a pass are valid until the next
-   * pass on it (the sampler reads them in between), and a step allocates nothing for them.
-   */
-  logitsOutput(vocab: number): OrtTensor {
-    if (!this.inPlace) throw new Error("logitsOutput: not an in-place cache");
-    const dims = [this.batch, 1, vocab];
-    const have = this.scratch.logits;
-    if (have !== undefined && have.dims[0] === this.batch && have.dims[2] === vocab) return have;
-    return (this.scratch.logits = float32(new Float32Array(this.batch * vocab), dims));
-  }
 
   /** An in-place cache with no positions yet and room for `capacity`. */
   static inPlace(layout: KvLayout, batch: number, capacity: number): KvCache {
@@ -98,13 +85,13 @@ export class KvCache {
         }
       }
     });
-    return new KvCache(this.layout, grown.tensors, this.length, this.batch, grown.capacity, true, this.scratch);
+    return new KvCache(this.layout, grown.tensors, this.length, this.batch, grown.capacity, true);
   }
 
   /** This in-place cache after a forward pass of `seq` positions wrote into it. */
   extended(seq: number): KvCache {
     if (!this.inPlace || this.length + seq > this.capacity) throw new Error(`extended: ${this.length} + ${seq} positions do not fit`);
-    return new KvCache(this.layout, this.tensors, this.length + seq, this.batch, this.capacity, true, this.scratch);
+    return new KvCache(this.layout, this.tensors, this.length + seq, this.batch, this.capacity, true);
   }
 
   /** Binds this in-place cache's buffers as the present.* outputs of a run. */
@@ -239,7 +226,7 @@ export class KvCache {
     }
     if (length === this.length) return this;
     // The operator reads only the first `length` positions and writes the next ones over the rest.
-    if (this.inPlace) return new KvCache(this.layout, this.tensors, length, this.batch, this.capacity, true, this.scratch);
+    if (this.inPlace) return new KvCache(this.layout, this.tensors, length, this.batch, this.capacity, true);
     const { heads, headDim, type } = this.layout;
     const blocks = this.batch * heads;
     const dims = [this.batch, heads, length, headDim];
