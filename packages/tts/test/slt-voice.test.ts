@@ -96,10 +96,13 @@ test("the vocoder's spectral convergence on the reference mels beats the old 60-
   }
 });
 
-test("synthesizeStream: the sentence in several pieces that join into synthesize()'s samples", { skip }, async () => {
+test("prepare: the sentence's length from the encoder alone; rendered, pieces that join into synthesize()'s samples", { skip }, async () => {
   const s = reference.sentences[1]!;
+  const prepared = await voice!.prepare(s.phoneme_ids, {});
+  const audio = await prepared.render({ rng: new Rng(7) });
+  assert.equal(audio.framePowers.length, s.n_frames);
   const pieces: Float32Array[] = [];
-  for await (const piece of voice!.synthesizeStream(s.phoneme_ids, { rng: new Rng(7) })) pieces.push(piece);
+  for await (const piece of audio.pieces) pieces.push(piece);
   assert.ok(pieces.length >= Math.floor(s.n_frames / 32), `${pieces.length} pieces for ${s.n_frames} frames`);
   const joined = new Float32Array(pieces.reduce((n, p) => n + p.length, 0));
   let at = 0;
@@ -107,6 +110,7 @@ test("synthesizeStream: the sentence in several pieces that join into synthesize
     joined.set(p, at);
     at += p.length;
   }
+  assert.equal(joined.length, prepared.samples);
   assert.deepEqual(joined, await voice!.synthesize(s.phoneme_ids, { rng: new Rng(7) }));
 });
 
@@ -122,7 +126,9 @@ test("a voice.json in the first format (plain Griffin–Lim) still loads and spe
       assert.deepEqual(old.config.vocoder, { type: "griffin-lim", iterations: 4, momentum: 0.99 });
       const s = reference.sentences[0]!;
       const pieces: Float32Array[] = [];
-      for await (const piece of old.synthesizeStream(s.phoneme_ids, { rng: new Rng(1) })) pieces.push(piece);
+      const prepared = await old.prepare(s.phoneme_ids, {});
+      for await (const piece of (await prepared.render({ rng: new Rng(1) })).pieces) pieces.push(piece);
+      assert.equal(prepared.samples, (s.n_frames - 1) * old.config.hop);
       assert.equal(pieces.length, 1);
       assert.equal(pieces[0]!.length, (s.n_frames - 1) * old.config.hop);
       assert.ok(rms(pieces[0]!) > 1e-4);

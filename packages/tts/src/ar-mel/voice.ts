@@ -1,12 +1,13 @@
 import { RiffError, checkNumber, concatFloat32, runToEnd, type Rng } from "@riff/core";
 import { OnnxSession, float32, int64, floatData } from "@riff/onnx";
 import { espeakPhonemize, type PhonemizeFunction } from "../text/phonemize.js";
-import type { EncodedSentence, SynthesisOptions, Voice } from "../voice.js";
+import type { EncodedSentence, PrepareOptions, PreparedSentence, SentenceAudio, SynthesisOptions, Voice } from "../voice.js";
 import { loadArMelConfig, type ArMelConfig } from "./config.js";
 import { clausesToSymbols, durationsFromLog, symbolsToIds } from "./tokens.js";
 import { MelStepModel, type DecoderStep, type MelLoopState } from "./step-model.js";
 import { GriffinLimVocoder, StreamingMelVocoder } from "./vocoder.js";
-import { streamMelAudio } from "./stream.js";
+import { MelInverse } from "../dsp/mel-inverse.js";
+import { melFramePowers } from "./mel-level.js";
 
 export interface ArMelLoadOptions {
   readonly threads?: number;
@@ -24,9 +25,10 @@ export interface MelResult {
 
 /**
  * riff's autoregressive mel voice (model_type "riff-ar-mel", the embedded slt-voice): an encoder
- * (phoneme ids → encodings + log durations), a one-frame decoder run on the core step loop, and a
- * vocoder that turns the frames into samples while they are made (or, for voices in the first
- * format, plain Griffin–Lim once the sentence is done). voice.json describes every step; this follows its runtime_algorithm.
+ * (phoneme ids → encodings + log durations: the sentence's length, known in prepare()), a one-frame
+ * decoder run on the core step loop for the whole sentence (its loudness is then known: mel-level.ts),
+ * and a vocoder that hands the samples over block by block (or, for voices in the first format,
+ * plain Griffin–Lim for the whole sentence). voice.json describes every step; this follows its runtime_algorithm.
  */
 export class ArMelVoice implements Voice {
   readonly kind = "riff-ar-mel";
@@ -37,12 +39,14 @@ export class ArMelVoice implements Voice {
   private readonly encoder: OnnxSession;
   private readonly decoder: OnnxSession;
   private readonly vocoder: GriffinLimVocoder | StreamingMelVocoder;
+  private readonly inverse: MelInverse;
 
   private constructor(path: string, config: ArMelConfig, encoder: OnnxSession, decoder: OnnxSession) {
     this.path = path;
     this.config = config;
     this.encoder = encoder;
     this.decoder = decoder;
+    this.inverse = new MelInverse(config.filterbank);
     const vocoder = config.vocoder;
     this.vocoder =
       vocoder.type === "streaming-pghi-fgla"
@@ -117,18 +121,19 @@ export class ArMelVoice implements Voice {
 
   /** Phoneme ids → log-mel frames, by the encoder and the step loop. */
   async melSpectrogram(ids: readonly number[], options: { speed?: number; rng: Rng; signal?: AbortSignal }): Promise<MelResult> {
-    const { model, initial, durations, logDurations } = await this.prepare(ids, options.speed);
-    const result = await runToEnd(model, initial, {
-      rng: options.rng,
-      maxSteps: model.totalSteps,
-      ...(options.signal ? { signal: options.signal } : {}),
-    });
+    const { model, initial, durations, logDurations } = await this.prepareModel(ids, options.speed);
+    return { ...(await this.decode(model, initial, options.rng, options.signal)), durations, logDurations };
+  }
+
+  /** Every frame of the sentence, by the step loop. */
+  private async decode(model: MelStepModel, initial: MelLoopState, rng: Rng, signal: AbortSignal | undefined): Promise<{ mel: Float32Array; frames: number }> {
+    const result = await runToEnd(model, initial, { rng, maxSteps: model.totalSteps, ...(signal ? { signal } : {}) });
     if (result.stopReason === "aborted") throw new RiffError("speech synthesis was aborted");
-    return { mel: result.state.mel, frames: result.state.frames, durations, logDurations };
+    return { mel: result.state.mel, frames: result.state.frames };
   }
 
   /** The encoder's output and the decoder's step model for a sentence, ready to run. */
-  private async prepare(
+  private async prepareModel(
     ids: readonly number[],
     speedOption: number | undefined,
   ): Promise<{ model: MelStepModel; initial: MelLoopState; durations: Int32Array; logDurations: Float32Array }> {
@@ -158,37 +163,45 @@ export class ArMelVoice implements Voice {
     return { model, initial: model.initialState(this.config.initialPrevFrame, stateSize), durations, logDurations };
   }
 
+  /** The encoder's run: the sentence's durations, hence its length, and the decoder ready to run. */
+  async prepare(ids: readonly number[], options: PrepareOptions): Promise<PreparedSentence> {
+    const { model, initial } = await this.prepareModel(ids, options.speed);
+    const frames = model.totalSteps;
+    return {
+      samples: frames < 2 ? 0 : (frames - 1) * this.config.hop,
+      render: (how) => this.render(model, initial, how),
+    };
+  }
+
   /**
-   * The sentence's audio in pieces, each yielded as soon as the vocoder finishes it: with the
-   * streaming vocoder the first piece comes after its first block of frames, long before the
-   * decoder reaches the end. Joined, the pieces are exactly {@link synthesize}'s result.
+   * The decoder for every frame of the sentence (its loudness is then known: melFramePowers), then
+   * the vocoder: the streaming one hands each block over as soon as it is final.
    */
-  async *synthesizeStream(ids: readonly number[], options: SynthesisOptions): AsyncGenerator<Float32Array, void> {
+  private async render(model: MelStepModel, initial: MelLoopState, options: Pick<SynthesisOptions, "rng" | "signal">): Promise<SentenceAudio> {
+    // Separate streams for the decoder's noise and the vocoder's initial phases (fork 2, which the streaming one does not use).
+    const { mel, frames } = await this.decode(model, initial, options.rng.fork(1), options.signal);
+    const { nFft, winLength } = this.config;
+    const framePowers = melFramePowers(this.inverse, mel, frames, nFft, winLength);
     const vocoder = this.vocoder;
-    if (vocoder instanceof GriffinLimVocoder) {
-      yield await this.synthesize(ids, options);
-      return;
+    const signal = options.signal;
+    async function* pieces(): AsyncGenerator<Float32Array, void> {
+      if (vocoder instanceof GriffinLimVocoder) {
+        yield vocoder.vocode(mel, frames, options.rng.fork(2));
+        return;
+      }
+      for (const piece of vocoder.pieces(mel, frames)) {
+        if (signal?.aborted) throw new RiffError("speech synthesis was aborted");
+        yield piece;
+      }
     }
-    // Separate streams for the decoder's noise and the vocoder (fork 2, which the streaming one does not use).
-    const { model, initial } = await this.prepare(ids, options.speed);
-    if (model.totalSteps < 2) return;
-    const stream = vocoder.start(model.totalSteps);
-    yield* streamMelAudio(model, initial, stream, { rng: options.rng.fork(1), nMels: this.config.nMels, signal: options.signal });
+    return { framePowers, pieces: pieces() };
   }
 
   async synthesize(ids: readonly number[], options: SynthesisOptions): Promise<Float32Array> {
-    const vocoder = this.vocoder;
-    if (vocoder instanceof GriffinLimVocoder) {
-      // Separate streams for the decoder's noise and the vocoder's initial phases.
-      const { mel, frames } = await this.melSpectrogram(ids, {
-        rng: options.rng.fork(1),
-        ...(options.speed !== undefined ? { speed: options.speed } : {}),
-        ...(options.signal ? { signal: options.signal } : {}),
-      });
-      return vocoder.vocode(mel, frames, options.rng.fork(2));
-    }
+    const prepared = await this.prepare(ids, options);
+    const audio = await prepared.render(options);
     const pieces: Float32Array[] = [];
-    for await (const piece of this.synthesizeStream(ids, options)) pieces.push(piece);
+    for await (const piece of audio.pieces) pieces.push(piece);
     return concatFloat32(pieces);
   }
 
