@@ -40,12 +40,14 @@ export {
 export { griffinLim, type GriffinLimOptions } from "./dsp/griffin-lim.js";
 export { LoudnessControl, rms, toInt16, type GainOptions, type SentenceLevel } from "./audio/gain.js";
 export { activeLevelDb, activeRms, framePowers, gainToTarget, ACTIVE_FLOOR_DB, LOUDNESS_FRAME_SECONDS } from "./audio/loudness.js";
-export { WavStreamWriter, wavHeader, type WavInfo, type WavWriterOptions, type WavResult } from "./audio/wav-writer.js";
+export { WavStreamWriter, type WavWriterOptions, type WavResult } from "./audio/wav-writer.js";
+export { wavHeader, pcmBytes, MAX_WAV_DATA_BYTES, type WavInfo } from "./audio/wav-bytes.js";
 export { resolveSpeaker, type Voice, type EncodedSentence, type SynthesisOptions, type PrepareOptions, type PreparedSentence, type SentenceAudio } from "./voice.js";
 export { PiperVoice, type PiperLoadOptions } from "./piper/voice.js";
 export { resolvePiperFiles, loadPiperConfig, parsePiperConfig, type PiperConfig, type PiperFiles } from "./piper/config.js";
 export { planSpeech, type SpeechPlan, type PlannedSentence } from "./speech-plan.js";
 export { speak, speakPlanned, hasSpeakableText, type SpeakOptions, type SpeechChunk, type SpeakSummary, type DropReport } from "./speak.js";
+export { wavSpeech, speechWavInfo, type WavSpeech } from "./speech-wav.js";
 export { speakToFile, type SpeakToFileOptions, type SpeakToFileResult } from "./speak-to-file.js";
 export { loadVoice, type LoadVoiceOptions } from "./load-voice.js";
 export { ArMelVoice, type ArMelLoadOptions, type MelResult } from "./ar-mel/voice.js";
