@@ -6,7 +6,7 @@
  */
 import { Readable } from "node:stream";
 import type { FastifyInstance } from "fastify";
-import { hasSpeakableText, resolveSpeaker, speak, speechOptionsSchema, wavSpeech, type SpeechChunk, type Voice } from "@riff/tts";
+import { MAX_PLANNED_CHARS, hasSpeakableText, resolveSpeaker, speak, speechOptionsSchema, wavSpeech, type SpeechChunk, type Voice } from "@riff/tts";
 import { badField, toApiError } from "./errors.js";
 import { bodyObject, checkModel, without } from "./fields.js";
 import type { ModelQueue } from "./queue.js";
@@ -21,7 +21,8 @@ export interface SpeechService {
 
 /** Voice names that mean "the served voice" (OpenAI clients must send one). */
 const DEFAULT_VOICES = new Set(["default", "alloy"]);
-const MAX_INPUT_CHARS = 4096;
+/** OpenAI's limit, and the longest text wavSpeech plans: every WAV served knows its length first (riff's mel voices). */
+const MAX_INPUT_CHARS = MAX_PLANNED_CHARS;
 
 export function registerSpeechRoutes(app: FastifyInstance, context: { speech: SpeechService | undefined; timeoutMs: number }): void {
   app.post("/v1/audio/speech", async (request, reply) => {

@@ -47,7 +47,7 @@ export { PiperVoice, type PiperLoadOptions } from "./piper/voice.js";
 export { resolvePiperFiles, loadPiperConfig, parsePiperConfig, type PiperConfig, type PiperFiles } from "./piper/config.js";
 export { planSpeech, type SpeechPlan, type PlannedSentence } from "./speech-plan.js";
 export { speak, speakPlanned, hasSpeakableText, type SpeakOptions, type SpeechChunk, type SpeakSummary, type DropReport } from "./speak.js";
-export { wavSpeech, speechWavInfo, type WavSpeech } from "./speech-wav.js";
+export { wavSpeech, speechWavInfo, MAX_PLANNED_CHARS, type WavSpeech } from "./speech-wav.js";
 export { speakToFile, type SpeakToFileOptions, type SpeakToFileResult } from "./speak-to-file.js";
 export { loadVoice, type LoadVoiceOptions } from "./load-voice.js";
 export { ArMelVoice, type ArMelLoadOptions, type MelResult } from "./ar-mel/voice.js";

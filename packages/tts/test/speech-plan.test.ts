@@ -4,7 +4,7 @@
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { loadVoice, planSpeech, speak, speakPlanned, wavSpeech, type SpeechChunk, type SpeakSummary, type Voice } from "@riff/tts";
+import { MAX_PLANNED_CHARS, loadVoice, planSpeech, speak, speakPlanned, wavSpeech, type SpeechChunk, type SpeakSummary, type Voice } from "@riff/tts";
 
 const folder = fileURLToPath(new URL("../../../models/slt-voice", import.meta.url));
 const voice = await loadVoice(folder);
@@ -59,4 +59,9 @@ test("each sentence is encoded and prepared once; a voice without a first stage 
   assert.equal(unknown.samples, undefined);
   assert.equal(new DataView(unknown.header.buffer).getUint32(unknown.header.length - 4, true), 0xffffffff);
   await unknown.chunks.return(undefined as never);
+  // A text longer than MAX_PLANNED_CHARS starts at once, its length unknown.
+  const long = await wavSpeech("One more sentence here. ".repeat(Math.ceil(MAX_PLANNED_CHARS / 24) + 1), { voice: counted });
+  assert.equal(long.samples, undefined);
+  assert.deepEqual(counts, { encode: 3, prepare: 3 }, "nothing planned");
+  await long.chunks.return(undefined as never);
 });

@@ -4,7 +4,7 @@ import { espeakPhonemize, type PhonemizeFunction } from "../text/phonemize.js";
 import type { EncodedSentence, PrepareOptions, PreparedSentence, SentenceAudio, SynthesisOptions, Voice } from "../voice.js";
 import { loadArMelConfig, type ArMelConfig } from "./config.js";
 import { clausesToSymbols, durationsFromLog, symbolsToIds } from "./tokens.js";
-import { MelStepModel, type DecoderStep, type MelLoopState } from "./step-model.js";
+import { MelStepModel, type DecoderStep } from "./step-model.js";
 import { GriffinLimVocoder, StreamingMelVocoder } from "./vocoder.js";
 import { MelInverse } from "../dsp/mel-inverse.js";
 import { melFramePowers } from "./mel-level.js";
@@ -121,12 +121,14 @@ export class ArMelVoice implements Voice {
 
   /** Phoneme ids → log-mel frames, by the encoder and the step loop. */
   async melSpectrogram(ids: readonly number[], options: { speed?: number; rng: Rng; signal?: AbortSignal }): Promise<MelResult> {
-    const { model, initial, durations, logDurations } = await this.prepareModel(ids, options.speed);
-    return { ...(await this.decode(model, initial, options.rng, options.signal)), durations, logDurations };
+    const { model, durations, logDurations } = await this.prepareModel(ids, options.speed);
+    return { ...(await this.decode(model, options.rng, options.signal)), durations, logDurations };
   }
 
-  /** Every frame of the sentence, by the step loop. */
-  private async decode(model: MelStepModel, initial: MelLoopState, rng: Rng, signal: AbortSignal | undefined): Promise<{ mel: Float32Array; frames: number }> {
+  /** Every frame of the sentence, by the step loop (its frames' buffer made only now, not while the sentence waits). */
+  private async decode(model: MelStepModel, rng: Rng, signal: AbortSignal | undefined): Promise<{ mel: Float32Array; frames: number }> {
+    const stateSize = this.config.stateShape.reduce((a, b) => a * b, 1);
+    const initial = model.initialState(this.config.initialPrevFrame, stateSize);
     const result = await runToEnd(model, initial, { rng, maxSteps: model.totalSteps, ...(signal ? { signal } : {}) });
     if (result.stopReason === "aborted") throw new RiffError("speech synthesis was aborted");
     return { mel: result.state.mel, frames: result.state.frames };
@@ -136,7 +138,7 @@ export class ArMelVoice implements Voice {
   private async prepareModel(
     ids: readonly number[],
     speedOption: number | undefined,
-  ): Promise<{ model: MelStepModel; initial: MelLoopState; durations: Int32Array; logDurations: Float32Array }> {
+  ): Promise<{ model: MelStepModel; durations: Int32Array; logDurations: Float32Array }> {
     const speed = checkNumber("speed", speedOption ?? 1, { min: 0.1, max: 10 });
     if (ids.length === 0) throw new RiffError("no phonemes to speak");
     const { encodingDim, nMels, stateShape } = this.config;
@@ -147,7 +149,6 @@ export class ArMelVoice implements Voice {
       throw new RiffError(`${this.config.encoderFile}: encodings hold ${encodings.length} values, expected ${ids.length}×${encodingDim}`);
     }
     const durations = durationsFromLog(logDurations, this.config.lengthScale / speed);
-    const stateSize = stateShape.reduce((a, b) => a * b, 1);
     const decoder: DecoderStep = async (prevFrame, condition, state) => {
       const out = await this.decoder.run(
         {
@@ -160,16 +161,16 @@ export class ArMelVoice implements Voice {
       return { frame: floatData(out.frame!), nextState: floatData(out.next_state!) };
     };
     const model = new MelStepModel({ decoder, encodings, encodingDim, durations, nMels, noiseScale: this.config.noiseScale });
-    return { model, initial: model.initialState(this.config.initialPrevFrame, stateSize), durations, logDurations };
+    return { model, durations, logDurations };
   }
 
   /** The encoder's run: the sentence's durations, hence its length, and the decoder ready to run. */
   async prepare(ids: readonly number[], options: PrepareOptions): Promise<PreparedSentence> {
-    const { model, initial } = await this.prepareModel(ids, options.speed);
+    const { model } = await this.prepareModel(ids, options.speed);
     const frames = model.totalSteps;
     return {
       samples: frames < 2 ? 0 : (frames - 1) * this.config.hop,
-      render: (how) => this.render(model, initial, how),
+      render: (how) => this.render(model, how),
     };
   }
 
@@ -177,9 +178,9 @@ export class ArMelVoice implements Voice {
    * The decoder for every frame of the sentence (its loudness is then known: melFramePowers), then
    * the vocoder: the streaming one hands each block over as soon as it is final.
    */
-  private async render(model: MelStepModel, initial: MelLoopState, options: Pick<SynthesisOptions, "rng" | "signal">): Promise<SentenceAudio> {
+  private async render(model: MelStepModel, options: Pick<SynthesisOptions, "rng" | "signal">): Promise<SentenceAudio> {
     // Separate streams for the decoder's noise and the vocoder's initial phases (fork 2, which the streaming one does not use).
-    const { mel, frames } = await this.decode(model, initial, options.rng.fork(1), options.signal);
+    const { mel, frames } = await this.decode(model, options.rng.fork(1), options.signal);
     const { nFft, winLength } = this.config;
     const framePowers = melFramePowers(this.inverse, mel, frames, nFft, winLength);
     const vocoder = this.vocoder;
