@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import { Rng } from "@riff/core";
-import { ArMelVoice, MelInverse, Stft, StreamingMelVocoder, clausesToSymbols, symbolsToIds, espeakPhonemize, rms, spectralConvergence } from "@riff/tts";
+import { ArMelVoice, MelInverse, activeRms, framePowers, Stft, StreamingMelVocoder, clausesToSymbols, symbolsToIds, espeakPhonemize, rms, spectralConvergence } from "@riff/tts";
 
 /** The embedded default voice (or another riff-ar-mel folder named by RIFF_AR_MEL_VOICE). */
 const folder = process.env.RIFF_AR_MEL_VOICE ?? fileURLToPath(new URL("../../../models/slt-voice", import.meta.url));
@@ -112,6 +112,10 @@ test("prepare: the sentence's length from the encoder alone; rendered, pieces th
   }
   assert.equal(joined.length, prepared.samples);
   assert.deepEqual(joined, await voice!.synthesize(s.phoneme_ids, { rng: new Rng(7) }));
+  // The loudness predicted from the mel frames before any sample is the samples' (within 0.5 dB).
+  const predicted = 20 * Math.log10(activeRms(audio.framePowers, 10)!);
+  const measured = 20 * Math.log10(activeRms(framePowers(joined, voice!.sampleRate), 10)!);
+  assert.ok(Math.abs(predicted - measured) < 0.5, `predicted ${predicted.toFixed(2)} dB, measured ${measured.toFixed(2)} dB`);
 });
 
 test("a voice.json in the first format (plain Griffin–Lim) still loads and speaks, one piece per sentence", { skip }, async () => {
