@@ -6,13 +6,23 @@
  *
  * Every request samples with its own seed and a fixed length (min_new_tokens = max_tokens), so
  * the work is the same however the requests are scheduled and no request drafts by prompt lookup.
+ *
+ * The server runs in a process of its own (bench/serve-child.ts), as `riff serve` does for real
+ * clients: in the bench's process its event loop would also parse every client's stream, a cost
+ * per token that no real deployment pays. RIFF_BENCH_SERVE_IN_PROCESS=1 runs it in the bench's
+ * process instead (how the section measured before), to compare.
  */
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
 import { resolveModelDir } from "@riff/core";
 import { sseData, startServer } from "@riff/server";
 import { loadTextModel } from "@riff/text";
 import { goal, median, round, type BenchSection } from "./section.js";
 
 const TOKENS = 96;
+const MAX_BATCH = 32;
 const PROMPTS = ["In the beginning", "And the LORD said unto Moses,", "Blessed are the meek", "For God so loved the world", "The LORD is my shepherd"];
 
 interface ClientRun {
@@ -68,11 +78,36 @@ function latencies(runs: readonly ClientRun[]): Record<string, number> {
   return { ttftP50Ms: round(percentile(first, 50)), ttftP99Ms: round(percentile(first, 99)), perTokenP50Ms: round(percentile(gaps, 50)), perTokenP99Ms: round(percentile(gaps, 99)) };
 }
 
+interface BenchServer {
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/** bench/serve-child.ts in a process of its own (same node, same loader flags); closed by SIGTERM, which drains it. */
+async function childServer(): Promise<BenchServer> {
+  const script = fileURLToPath(new URL("./serve-child.ts", import.meta.url));
+  const child = spawn(process.execPath, [...process.execArgv, script, String(MAX_BATCH)], { stdio: ["ignore", "pipe", "inherit"] });
+  const exited = once(child, "exit");
+  const lines = createInterface({ input: child.stdout });
+  const url = await new Promise<string>((resolve, reject) => {
+    lines.once("line", resolve);
+    child.once("exit", (code) => reject(new Error(`the bench's server exited with ${code} before listening`)));
+  });
+  return {
+    url,
+    close: async () => {
+      child.kill("SIGTERM");
+      await exited;
+    },
+  };
+}
+
 export const serveSection: BenchSection = {
   name: "serve",
   async run() {
-    const server = await startServer({ port: 0, maxBatch: 32, imageModel: false, voice: false });
-    const figures: Record<string, unknown> = {};
+    const inProcess = process.env.RIFF_BENCH_SERVE_IN_PROCESS === "1";
+    const server: BenchServer = inProcess ? await startServer({ port: 0, maxBatch: MAX_BATCH, imageModel: false, voice: false }) : await childServer();
+    const figures: Record<string, unknown> = { server: inProcess ? "in the bench's process" : "a child process" };
     try {
       await client(server.url, 0); // warm-up
       for (const clients of [8, 32]) {
