@@ -1,6 +1,7 @@
 import { checkNumber } from "../errors.js";
 import { max } from "../tensor.js";
 import type { LogitsProcessor } from "./processor.js";
+import { narrowByDepth } from "./depth-buckets.js";
 import { Scratch, liveWeights, prefixEnd } from "./ranking.js";
 
 /**
@@ -12,9 +13,10 @@ import { Scratch, liveWeights, prefixEnd } from "./ranking.js";
  * Ties: HF's cut goes through a tie wherever torch.sort happened to put it; here tied tokens are
  * ranked by lower id first, so the result is deterministic and still the smallest set.
  *
- * Cost: one pass for the maximum, one for the weights exp(logit − max), then a weighted quickselect
- * (expected O(n), see {@link prefixEnd}) instead of HF's full sort; after top-k only the k
- * survivors take part. Buffers are reused between calls.
+ * Cost: one pass for the maximum, one for the weights exp(logit − max), one binning them by depth
+ * ({@link narrowByDepth}), then a weighted quickselect (expected O(n), see {@link prefixEnd})
+ * among the tokens shallow enough, instead of HF's full sort; after top-k only the k survivors
+ * take part. Buffers are reused between calls.
  */
 export class TopPProcessor implements LogitsProcessor {
   readonly name = "top_p";
@@ -33,7 +35,13 @@ export class TopPProcessor implements LogitsProcessor {
     const { order, weights } = this.scratch.ensure(logits.length);
     const { count, total } = liveWeights(logits, top, order, weights);
     if (count <= 1) return;
-    const last = prefixEnd(logits, weights, order, count, (mass) => mass / total >= p);
+    const reached = (mass: number): boolean => mass / total >= p;
+    let last = prefixEnd(logits, weights, order, narrowByDepth(logits, top, order, weights, count, reached), reached);
+    if (last < 0) {
+      // The shallow tokens' sum, formed in another order, fell short by rounding: rank them all.
+      liveWeights(logits, top, order, weights);
+      last = prefixEnd(logits, weights, order, count, reached);
+    }
     if (last < 0) return;
     // The kept prefix in (value desc, id asc) order is exactly: value above the last kept one, or
     // equal to it with an id no greater.
