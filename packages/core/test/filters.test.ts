@@ -9,7 +9,7 @@ import {
   argmax,
   type LogitsProcessor,
 } from "@riff/core";
-import { narrowByDepth } from "../src/logits/depth-buckets.js";
+import { nucleusCandidates } from "../src/logits/depth-buckets.js";
 import { Scratch, liveWeights } from "../src/logits/ranking.js";
 
 const EMPTY = { tokens: [], promptLength: 0 };
@@ -194,15 +194,19 @@ test("top-p ranks only the tokens shallow enough (depth bins) and still matches 
   // The bins themselves: depth 0 holds ids 0 and 3 (top − logit < 1), depth 1 id 1, deeper the rest.
   const row = Float32Array.from([2, 0.5, -30, 1.25, -1]);
   const { order, weights } = new Scratch().ensure(row.length);
-  const { count, total } = liveWeights(row, 2, order, weights);
+  const live = liveWeights(row, 2, order, weights);
   const narrowed = (p: number): number[] => {
-    const { count: c } = liveWeights(row, 2, order, weights);
-    return [...order.subarray(0, narrowByDepth(row, 2, order, weights, c, (mass) => mass / total >= p))];
+    const { count, total, candidates } = nucleusCandidates(row, 2, p, order, weights);
+    assert.deepEqual({ count, total }, live, "the same weights and total as liveWeights");
+    return [...order.subarray(0, candidates)];
   };
-  assert.equal(count, 5);
   assert.deepEqual(narrowed(0.5), [0, 3], "bin 0 holds (1 + e^-0.75) / total ≈ 0.84 of the mass");
   assert.deepEqual(narrowed(0.9), [0, 1, 3], "bins 0 and 1 ≈ 0.97");
   assert.deepEqual(narrowed(0.99), [0, 1, 3, 4]);
+  // A nucleus ending deeper than the shallow list (bin 9): the candidates come from the whole row.
+  const deep = Float32Array.from([0, -9.5, -40, -9.6]);
+  const { candidates } = nucleusCandidates(deep, 0, 0.99995, order, weights);
+  assert.deepEqual([...order.subarray(0, candidates)], [0, 1, 3]);
   // A nucleus reaching past the deepest bin (logits spread over 60 units): every token is ranked.
   const wide = Float32Array.from({ length: 600 }, (_, i) => -i / 10);
   assert.deepEqual(kept(new TopPProcessor(1 - 1e-15), wide), referenceTopP(wide, 1 - 1e-15));
