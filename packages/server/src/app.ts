@@ -37,8 +37,8 @@ export interface ServeOptions {
   /** fastify's pino logger on stderr. Default false. */
   readonly logger?: boolean;
   /**
-   * onnxruntime intra-op threads of every served model's session. Default: the physical cores
-   * available. The server's own work (sampling, streaming) runs on the thread that calls
+   * onnxruntime intra-op threads of every served model's sessions. Default: each model's own (see
+   * the loading tables). The server's own work (sampling, streaming) runs on the thread that calls
    * onnxruntime, between passes; on a busy machine fewer threads can serve faster.
    */
   readonly threads?: number;
