@@ -11,8 +11,8 @@
  * clients: in the bench's process its event loop would also parse every client's stream, a cost
  * per token that no real deployment pays. RIFF_BENCH_SERVE_IN_PROCESS=1 runs it in the bench's
  * process instead (how the section measured before), to compare. In its own process, the server's
- * CPU time per token (from its /metrics) is reported too: unlike tokens/s it barely moves with what else the
- * machine runs, so its ratio alone/together is batching's saving with the noise taken out.
+ * CPU time per token (from its /metrics) is reported too: it moves less than tokens/s with what else
+ * the machine runs, though on a busy machine onnxruntime's waiting threads spin and count too.
  *
  * RIFF_BENCH_THREADS sets the onnxruntime intra-op threads of the server and of the library
  * model alike (default: riff's own default, the physical cores available, as `riff serve` runs).
