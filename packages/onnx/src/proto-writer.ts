@@ -2,7 +2,8 @@
  * Protobuf messages written by hand, for the few ONNX graphs riff derives from a model file at
  * load time (graph-nodes.ts reads them the same way): varint and length-delimited fields only,
  * which is all ModelProto, GraphProto, NodeProto and ValueInfoProto need (a field copied from
- * another message is its payload's bytes written again).
+ * another message is its payload's bytes written again). Payloads are kept by reference, so a
+ * model's megabytes of weights are copied once, by the outermost finish().
  */
 export class ProtoWriter {
   private readonly parts: Uint8Array[] = [];
@@ -17,8 +18,13 @@ export class ProtoWriter {
 
   /** A length-delimited field (wire type 2): bytes, a UTF-8 string, or a nested message. */
   bytes(field: number, payload: Uint8Array | string | ProtoWriter): this {
-    const data = typeof payload === "string" ? new TextEncoder().encode(payload) : payload instanceof ProtoWriter ? payload.finish() : payload;
     this.push(varintBytes(field * 8 + 2));
+    if (payload instanceof ProtoWriter) {
+      this.push(varintBytes(payload.size));
+      for (const part of payload.parts) this.push(part);
+      return this;
+    }
+    const data = typeof payload === "string" ? new TextEncoder().encode(payload) : payload;
     this.push(varintBytes(data.length));
     this.push(data);
     return this;
