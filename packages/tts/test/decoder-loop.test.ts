@@ -72,3 +72,8 @@ test("a decoder file without the decoder's inputs is refused at load, naming the
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("an aborted signal stops the decoder between blocks: a RiffError, no frames", { skip }, async () => {
+  const ids = reference.sentences[0]!.phoneme_ids;
+  await assert.rejects(noisy!.melSpectrogram(ids, { rng: new Rng(1), signal: AbortSignal.abort() }), /speech synthesis was aborted/);
+});

@@ -14,7 +14,7 @@ export type DecoderBlock = (block: {
 }) => Promise<{ readonly frames: Float32Array; readonly prevFrame: Float32Array; readonly state: Float32Array }>;
 
 export interface MelBlockState extends MelLoopState {
-  /** The noise of the next block's frames, drawn by the step before it. */
+  /** The noise of the block predict() runs next (drawn by initialState, then by each step's sample). */
   noise: Float64Array;
 }
 
