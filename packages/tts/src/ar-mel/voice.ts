@@ -1,10 +1,12 @@
 import { RiffError, checkNumber, concatFloat32, runToEnd, type Rng } from "@riff/core";
-import { OnnxSession, float32, int64, floatData } from "@riff/onnx";
+import { OnnxSession, float32, float64, int64, floatData } from "@riff/onnx";
 import { espeakPhonemize, type PhonemizeFunction } from "../text/phonemize.js";
 import type { EncodedSentence, PrepareOptions, PreparedSentence, SentenceAudio, SynthesisOptions, Voice } from "../voice.js";
 import { loadArMelConfig, type ArMelConfig } from "./config.js";
 import { clausesToSymbols, durationsFromLog, symbolsToIds } from "./tokens.js";
-import { MelStepModel, type DecoderStep } from "./step-model.js";
+import { FrameConditions } from "./frame-conditions.js";
+import { MelBlockStepModel, type DecoderBlock } from "./block-step-model.js";
+import { LOOP_INPUTS, LOOP_OUTPUTS, decoderLoopModel } from "./decoder-loop.js";
 import { GriffinLimVocoder, StreamingMelVocoder } from "./vocoder.js";
 import { MelInverse } from "../dsp/mel-inverse.js";
 import { melFramePowers } from "./mel-level.js";
@@ -24,9 +26,19 @@ export interface MelResult {
 }
 
 /**
+ * Decoder frames per onnxruntime call (decoder-loop.ts). Measured on slt-voice (a 572-frame
+ * sentence, same process, alternating): 0.07–0.09 ms a frame in blocks against 0.11–0.22 ms one
+ * call per frame, about the cost of the frame's matrix–vector products alone (numpy: 0.08–0.1);
+ * blocks of 16 to the whole sentence cost the same, and 64 keeps an abort, or the event loop,
+ * waiting at most a few milliseconds (onnxruntime-node runs a session on the JavaScript thread).
+ */
+const DECODER_BLOCK_FRAMES = 64;
+
+/**
  * riff's autoregressive mel voice (model_type "riff-ar-mel", the embedded slt-voice): an encoder
  * (phoneme ids → encodings + log durations: the sentence's length, known in prepare()), a one-frame
- * decoder run on the core step loop for the whole sentence (its loudness is then known: mel-level.ts),
+ * decoder run on the core step loop for the whole sentence, a block of frames per call (its
+ * loudness is then known: mel-level.ts),
  * and a vocoder that hands the samples over block by block (or, for voices in the first format,
  * plain Griffin–Lim for the whole sentence). voice.json describes every step; this follows its runtime_algorithm.
  */
@@ -87,10 +99,8 @@ export class ArMelVoice implements Voice {
     });
     let decoder: OnnxSession;
     try {
-      decoder = await OnnxSession.load(config.decoderFile, {
+      decoder = await OnnxSession.fromBytes(decoderLoopModel(config.decoderFile, config), `${config.decoderFile} (in a Loop of frames)`, {
         role: "voice decoder",
-        requiredInputs: ["prev_frame", "condition", "state"],
-        requiredOutputs: ["frame", "next_state"],
         ...threads,
       });
     } catch (error) {
@@ -126,9 +136,9 @@ export class ArMelVoice implements Voice {
   }
 
   /** Every frame of the sentence, by the step loop (its frames' buffer made only now, not while the sentence waits). */
-  private async decode(model: MelStepModel, rng: Rng, signal: AbortSignal | undefined): Promise<{ mel: Float32Array; frames: number }> {
+  private async decode(model: MelBlockStepModel, rng: Rng, signal: AbortSignal | undefined): Promise<{ mel: Float32Array; frames: number }> {
     const stateSize = this.config.stateShape.reduce((a, b) => a * b, 1);
-    const initial = model.initialState(this.config.initialPrevFrame, stateSize);
+    const initial = model.initialState(this.config.initialPrevFrame, stateSize, rng);
     const result = await runToEnd(model, initial, { rng, maxSteps: model.totalSteps, ...(signal ? { signal } : {}) });
     if (result.stopReason === "aborted") throw new RiffError("speech synthesis was aborted");
     return { mel: result.state.mel, frames: result.state.frames };
@@ -138,10 +148,10 @@ export class ArMelVoice implements Voice {
   private async prepareModel(
     ids: readonly number[],
     speedOption: number | undefined,
-  ): Promise<{ model: MelStepModel; durations: Int32Array; logDurations: Float32Array }> {
+  ): Promise<{ model: MelBlockStepModel; durations: Int32Array; logDurations: Float32Array }> {
     const speed = checkNumber("speed", speedOption ?? 1, { min: 0.1, max: 10 });
     if (ids.length === 0) throw new RiffError("no phonemes to speak");
-    const { encodingDim, nMels, stateShape } = this.config;
+    const { encodingDim, conditionDim, nMels, stateShape, noiseScale } = this.config;
     const encoded = await this.encoder.run({ phoneme_ids: int64(ids, [1, ids.length]) }, ["encodings", "log_durations"]);
     const encodings = floatData(encoded.encodings!);
     const logDurations = Float32Array.from(floatData(encoded.log_durations!));
@@ -149,25 +159,28 @@ export class ArMelVoice implements Voice {
       throw new RiffError(`${this.config.encoderFile}: encodings hold ${encodings.length} values, expected ${ids.length}×${encodingDim}`);
     }
     const durations = durationsFromLog(logDurations, this.config.lengthScale / speed);
-    const decoder: DecoderStep = async (prevFrame, condition, state) => {
+    const decoder: DecoderBlock = async ({ count, prevFrame, state, conditions, noise }) => {
       const out = await this.decoder.run(
         {
-          prev_frame: float32(prevFrame, [1, nMels]),
-          condition: float32(condition, [1, encodingDim + 2]),
-          state: float32(state, stateShape),
+          [LOOP_INPUTS.steps]: int64([count], []),
+          [LOOP_INPUTS.firstPrevFrame]: float32(prevFrame, [1, nMels]),
+          [LOOP_INPUTS.firstState]: float32(state, stateShape),
+          [LOOP_INPUTS.conditions]: float32(conditions, [count, 1, conditionDim]),
+          [LOOP_INPUTS.noise]: float64(noise, [count, 1, nMels]),
         },
-        ["frame", "next_state"],
+        [LOOP_OUTPUTS.frames, LOOP_OUTPUTS.lastPrevFrame, LOOP_OUTPUTS.lastState],
       );
-      return { frame: floatData(out.frame!), nextState: floatData(out.next_state!) };
+      return { frames: floatData(out[LOOP_OUTPUTS.frames]!), prevFrame: floatData(out[LOOP_OUTPUTS.lastPrevFrame]!), state: floatData(out[LOOP_OUTPUTS.lastState]!) };
     };
-    const model = new MelStepModel({ decoder, encodings, encodingDim, durations, nMels, noiseScale: this.config.noiseScale });
+    const conditions = new FrameConditions(encodings, encodingDim, durations);
+    const model = new MelBlockStepModel({ run: decoder, conditions, blockFrames: DECODER_BLOCK_FRAMES, nMels, noiseScale });
     return { model, durations, logDurations };
   }
 
   /** The encoder's run: the sentence's durations, hence its length, and the decoder ready to run. */
   async prepare(ids: readonly number[], options: PrepareOptions): Promise<PreparedSentence> {
     const { model } = await this.prepareModel(ids, options.speed);
-    const frames = model.totalSteps;
+    const frames = model.totalFrames;
     return {
       samples: frames < 2 ? 0 : (frames - 1) * this.config.hop,
       render: (how) => this.render(model, how),
@@ -178,7 +191,7 @@ export class ArMelVoice implements Voice {
    * The decoder for every frame of the sentence (its loudness is then known: melFramePowers), then
    * the vocoder: the streaming one hands each block over as soon as it is final.
    */
-  private async render(model: MelStepModel, options: Pick<SynthesisOptions, "rng" | "signal">): Promise<SentenceAudio> {
+  private async render(model: MelBlockStepModel, options: Pick<SynthesisOptions, "rng" | "signal">): Promise<SentenceAudio> {
     // Separate streams for the decoder's noise and the vocoder's initial phases (fork 2, which the streaming one does not use).
     const { mel, frames } = await this.decode(model, options.rng.fork(1), options.signal);
     const { nFft, winLength } = this.config;
