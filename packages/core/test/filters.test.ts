@@ -9,6 +9,8 @@ import {
   argmax,
   type LogitsProcessor,
 } from "@riff/core";
+import { nucleusCandidates } from "../src/logits/depth-buckets.js";
+import { Scratch, liveWeights } from "../src/logits/ranking.js";
 
 const EMPTY = { tokens: [], promptLength: 0 };
 
@@ -178,6 +180,36 @@ test("top-p on large vocabularies matches a full sort: short nucleus (heap stage
   const ids = kept(new TopPProcessor(0.8), row);
   assert.ok(ids.length <= 40);
   assert.deepEqual(ids, referenceTopP(row, 0.8));
+});
+
+test("top-p ranks only the tokens shallow enough (depth bins) and still matches a full sort", () => {
+  const rng = new Rng(11);
+  for (let r = 0; r < 300; r++) {
+    const scale = [0.5, 2, 4, 8, 20][r % 5]!;
+    const row = r % 3 === 0 ? quantizedLogits(rng, 2048, scale) : randomLogits(rng, 2048, scale);
+    if (r % 4 === 0) for (let i = r % 7; i < row.length; i += 5) row[i] = -Infinity;
+    const p = [0.1, 0.5, 0.9, 0.95, 0.99, 0.999999][r % 6]!;
+    assert.deepEqual(kept(new TopPProcessor(p), row), referenceTopP(row, p), `row ${r}: scale ${scale}, p ${p}`);
+  }
+  // The bins themselves: depth 0 holds ids 0 and 3 (top − logit < 1), depth 1 id 1, deeper the rest.
+  const row = Float32Array.from([2, 0.5, -30, 1.25, -1]);
+  const { order, weights } = new Scratch().ensure(row.length);
+  const live = liveWeights(row, 2, order, weights);
+  const narrowed = (p: number): number[] => {
+    const { count, total, candidates } = nucleusCandidates(row, 2, p, order, weights);
+    assert.deepEqual({ count, total }, live, "the same weights and total as liveWeights");
+    return [...order.subarray(0, candidates)];
+  };
+  assert.deepEqual(narrowed(0.5), [0, 3], "bin 0 holds (1 + e^-0.75) / total ≈ 0.84 of the mass");
+  assert.deepEqual(narrowed(0.9), [0, 1, 3], "bins 0 and 1 ≈ 0.97");
+  assert.deepEqual(narrowed(0.99), [0, 1, 3, 4]);
+  // A nucleus ending deeper than the shallow list (bin 9): the candidates come from the whole row.
+  const deep = Float32Array.from([0, -9.5, -40, -9.6]);
+  const { candidates } = nucleusCandidates(deep, 0, 0.99995, order, weights);
+  assert.deepEqual([...order.subarray(0, candidates)], [0, 1, 3]);
+  // A nucleus reaching past the deepest bin (logits spread over 60 units): every token is ranked.
+  const wide = Float32Array.from({ length: 600 }, (_, i) => -i / 10);
+  assert.deepEqual(kept(new TopPProcessor(1 - 1e-15), wide), referenceTopP(wide, 1 - 1e-15));
 });
 
 test("top-k on large vocabularies matches a full sort, for small k (heap) and large k (quickselect), with ties", () => {

@@ -85,8 +85,24 @@ export interface Field {
   readonly end: number;
 }
 
+/** Anything whose bytes can be read one at a time by position: a {@link PositionedFile}, or {@link bytesSource} over bytes in memory. */
+export interface ByteSource {
+  byte(at: number): number;
+}
+
+/** Bytes in memory as a {@link ByteSource}. */
+export function bytesSource(bytes: Uint8Array): ByteSource {
+  return {
+    byte(at: number): number {
+      const byte = bytes[at];
+      if (byte === undefined) throw new Error("unexpected end of the message");
+      return byte;
+    },
+  };
+}
+
 /** The fields of the message in bytes [start, end), in file order. */
-export function* fields(file: PositionedFile, start: number, end: number): Generator<Field> {
+export function* fields(file: ByteSource, start: number, end: number): Generator<Field> {
   let pos = start;
   while (pos < end) {
     const [key, afterKey] = varint(file, pos);
@@ -109,7 +125,7 @@ export function* fields(file: PositionedFile, start: number, end: number): Gener
   if (pos !== end) throw new Error("a message's last field runs past its end");
 }
 
-function varint(file: PositionedFile, at: number): [number, number] {
+function varint(file: ByteSource, at: number): [number, number] {
   let value = 0;
   for (let i = 0; i < 10; i++) {
     const byte = file.byte(at + i);
@@ -120,7 +136,7 @@ function varint(file: PositionedFile, at: number): [number, number] {
 }
 
 /** Reads a file by position through one cached window, so skipped fields are never read. */
-export class PositionedFile {
+export class PositionedFile implements ByteSource {
   readonly size: number;
   private readonly fd: number;
   private window = Buffer.alloc(0);

@@ -58,8 +58,20 @@ export class OnnxSession {
   }
 
   static async load(path: string, options: SessionOptions = {}): Promise<OnnxSession> {
+    checkOnnxFile(path, options.role ?? "model");
+    return OnnxSession.create(path, path, options);
+  }
+
+  /**
+   * A model held in memory (one riff derived from a file at load time); `path` names it in
+   * messages, as the file it came from with what was done to it.
+   */
+  static async fromBytes(bytes: Uint8Array, path: string, options: SessionOptions = {}): Promise<OnnxSession> {
+    return OnnxSession.create(bytes, path, options);
+  }
+
+  private static async create(source: string | Uint8Array, path: string, options: SessionOptions): Promise<OnnxSession> {
     const role = options.role ?? "model";
-    checkOnnxFile(path, role);
     const threads = resolveThreads(options.threads);
     const executionProviders = [options.executionProvider ?? "cpu"];
     if (executionProviders[0] === "cuda" && !cudaAvailable()) {
@@ -77,7 +89,7 @@ export class OnnxSession {
     prepareOnnxruntime();
     let session: ort.InferenceSession;
     try {
-      session = await ort.InferenceSession.create(path, sessionOptions);
+      session = typeof source === "string" ? await ort.InferenceSession.create(source, sessionOptions) : await ort.InferenceSession.create(source, sessionOptions);
     } catch (error) {
       throw new RiffError(explainLoadFailure(path, role, error));
     }

@@ -5,6 +5,10 @@ export function float32(data: Float32Array, dims: readonly number[]): ort.Tensor
   return new ort.Tensor("float32", data, dims);
 }
 
+export function float64(data: Float64Array, dims: readonly number[]): ort.Tensor {
+  return new ort.Tensor("float64", data, dims);
+}
+
 /** A float16 tensor from raw IEEE half-precision bits (one Uint16 per element). */
 export function float16(data: Uint16Array, dims: readonly number[]): ort.Tensor {
   return new ort.Tensor("float16", data, dims);

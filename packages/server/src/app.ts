@@ -36,6 +36,12 @@ export interface ServeOptions {
   readonly requestTimeoutMs?: number;
   /** fastify's pino logger on stderr. Default false. */
   readonly logger?: boolean;
+  /**
+   * onnxruntime intra-op threads of every served model's sessions. Default: each model's own (see
+   * the loading tables). The server's own work (sampling, streaming) runs on the thread that calls
+   * onnxruntime, between passes; on a busy machine fewer threads can serve faster.
+   */
+  readonly threads?: number;
 }
 
 export interface RiffServer {
@@ -64,6 +70,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RiffServe
   const maxQueue = positive("maxQueue", options.maxQueue, 64);
   const timeoutMs = positive("requestTimeoutMs", options.requestTimeoutMs, 300_000);
   const port = options.port ?? 8080;
+  const load = options.threads !== undefined ? { threads: positive("threads", options.threads, 1) } : {};
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RiffError(`port must be an integer in [0, 65535], got ${port}`, "port");
   const metrics = new ServerMetrics();
   const disposers: Array<() => Promise<void>> = [];
@@ -77,7 +84,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RiffServe
   try {
     if (options.textModel !== false) {
       const dir = resolve(resolveModelDir("text", options.textModel, "textModel"));
-      const model = await loadTextModel(dir);
+      const model = await loadTextModel(dir, load);
       disposers.push(() => model.dispose());
       const batch = model.continuousBatch({ maxRows: maxBatch });
       metrics.watchBatch(() => batch.stats);
@@ -85,13 +92,13 @@ export async function startServer(options: ServeOptions = {}): Promise<RiffServe
     }
     if (options.imageModel !== false) {
       const dir = resolve(resolveModelDir("image", options.imageModel, "imageModel"));
-      const pipeline = await DiffusionPipeline.load(dir);
+      const pipeline = await DiffusionPipeline.load(dir, load);
       disposers.push(() => pipeline.dispose());
       image = { id: basename(dir), pipeline, queue: queue(basename(dir), 1) };
     }
     if (options.voice !== false) {
       const dir = resolve(resolveModelDir("speech", options.voice, "voice"));
-      const voice = await loadVoice(dir);
+      const voice = await loadVoice(dir, load);
       disposers.push(() => voice.dispose());
       await warmUpEspeak();
       speech = { id: basename(dir).replace(/\.onnx$/, ""), voice, queue: queue(basename(dir), 1) };

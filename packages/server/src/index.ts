@@ -3,5 +3,5 @@ export { startServer, type RiffServer, type ServeOptions } from "./app.js";
 export { ApiError, toApiError, type ErrorBody } from "./errors.js";
 export { ModelQueue } from "./queue.js";
 export { ServerMetrics } from "./metrics.js";
-export { streamingWavHeader, pcmBytes } from "./wav-stream.js";
+export { pcmBytes } from "./wav-stream.js";
 export { sseData } from "./sse-events.js";

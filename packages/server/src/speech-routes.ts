@@ -1,17 +1,17 @@
 /**
  * POST /v1/audio/speech: OpenAI's speech request → the served voice, streamed as it is
- * synthesized (chunked transfer): a WAV header then 16-bit PCM chunk by chunk, or bare PCM. The
- * samples are `riff speak`'s for the same text, options and seed. Options go through the speech
- * option schema (HF names).
+ * synthesized (chunked transfer): a WAV (tts's wavSpeech: for riff's mel voices byte for byte the
+ * file `riff speak` writes for the same text, options and seed; for Piper voices the same but for
+ * the two sizes, 0xFFFFFFFF) or bare PCM. Options go through the speech option schema (HF names).
  */
 import { Readable } from "node:stream";
 import type { FastifyInstance } from "fastify";
-import { hasSpeakableText, resolveSpeaker, speak, speechOptionsSchema, type SpeechChunk, type Voice } from "@riff/tts";
+import { MAX_PLANNED_CHARS, hasSpeakableText, resolveSpeaker, speak, speechOptionsSchema, wavSpeech, type SpeechChunk, type Voice } from "@riff/tts";
 import { badField, toApiError } from "./errors.js";
 import { bodyObject, checkModel, without } from "./fields.js";
 import type { ModelQueue } from "./queue.js";
 import { requestSignal } from "./request-signal.js";
-import { pcmBytes, streamingWavHeader } from "./wav-stream.js";
+import { pcmBytes } from "./wav-stream.js";
 
 export interface SpeechService {
   readonly id: string;
@@ -21,7 +21,8 @@ export interface SpeechService {
 
 /** Voice names that mean "the served voice" (OpenAI clients must send one). */
 const DEFAULT_VOICES = new Set(["default", "alloy"]);
-const MAX_INPUT_CHARS = 4096;
+/** OpenAI's limit, and the longest text wavSpeech plans: every WAV served knows its length first (riff's mel voices). */
+const MAX_INPUT_CHARS = MAX_PLANNED_CHARS;
 
 export function registerSpeechRoutes(app: FastifyInstance, context: { speech: SpeechService | undefined; timeoutMs: number }): void {
   app.post("/v1/audio/speech", async (request, reply) => {
@@ -50,9 +51,17 @@ export function registerSpeechRoutes(app: FastifyInstance, context: { speech: Sp
     }
     const { signal, error: abortError } = requestSignal(reply, context.timeoutMs);
     await queue.acquire(signal);
-    const chunks = speak(input, { voice, ...options, signal });
+    let header: Uint8Array | undefined;
+    let chunks: AsyncGenerator<SpeechChunk, unknown>;
     let first: IteratorResult<SpeechChunk, unknown>;
     try {
+      if (format === "wav") {
+        const wav = await wavSpeech(input, { voice, ...options, signal });
+        header = wav.header;
+        chunks = wav.chunks;
+      } else {
+        chunks = speak(input, { voice, ...options, signal });
+      }
       first = await chunks.next();
     } catch (error) {
       queue.release();
@@ -60,7 +69,7 @@ export function registerSpeechRoutes(app: FastifyInstance, context: { speech: Sp
     }
     async function* bytes(): AsyncGenerator<Buffer> {
       try {
-        if (format === "wav") yield streamingWavHeader(voice.sampleRate);
+        if (header) yield Buffer.from(header.buffer, header.byteOffset, header.byteLength);
         for (let next = first; !next.done; next = await chunks.next()) yield pcmBytes(next.value.pcm);
         if (signal.aborted) throw abortError();
       } finally {

@@ -158,3 +158,15 @@ test("a full queue answers 429 with Retry-After, and the others still finish", a
     await small.close();
   }
 });
+
+test("threads: a count onnxruntime cannot take is refused naming threads; one thread serves", async () => {
+  await assert.rejects(startServer({ port: 0, threads: 0, imageModel: false, voice: false }), /threads must be an integer ≥ 1/);
+  const single = await startServer({ port: 0, threads: 1, imageModel: false, voice: false });
+  try {
+    const response = await fetch(`${single.url}/v1/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ prompt: "In the beginning", max_tokens: 5, temperature: 0 }) });
+    assert.equal(response.status, 200);
+    assert.equal(((await response.json()) as { usage: { completion_tokens: number } }).usage.completion_tokens, 5);
+  } finally {
+    await single.close();
+  }
+});

@@ -38,12 +38,16 @@ export {
   type MelConfig,
 } from "./dsp/mel.js";
 export { griffinLim, type GriffinLimOptions } from "./dsp/griffin-lim.js";
-export { LoudnessControl, rms, toInt16, type GainOptions } from "./audio/gain.js";
-export { WavStreamWriter, wavHeader, type WavInfo, type WavWriterOptions, type WavResult } from "./audio/wav-writer.js";
-export { resolveSpeaker, type Voice, type EncodedSentence, type SynthesisOptions } from "./voice.js";
+export { LoudnessControl, rms, toInt16, type GainOptions, type SentenceLevel } from "./audio/gain.js";
+export { activeLevelDb, activeRms, framePowers, gainToTarget, ACTIVE_FLOOR_DB, LOUDNESS_FRAME_SECONDS } from "./audio/loudness.js";
+export { WavStreamWriter, type WavWriterOptions, type WavResult } from "./audio/wav-writer.js";
+export { wavHeader, pcmBytes, MAX_WAV_DATA_BYTES, type WavInfo } from "./audio/wav-bytes.js";
+export { resolveSpeaker, type Voice, type EncodedSentence, type SynthesisOptions, type PrepareOptions, type PreparedSentence, type SentenceAudio } from "./voice.js";
 export { PiperVoice, type PiperLoadOptions } from "./piper/voice.js";
 export { resolvePiperFiles, loadPiperConfig, parsePiperConfig, type PiperConfig, type PiperFiles } from "./piper/config.js";
-export { speak, hasSpeakableText, type SpeakOptions, type SpeechChunk, type SpeakSummary, type DropReport } from "./speak.js";
+export { planSpeech, type SpeechPlan, type PlannedSentence } from "./speech-plan.js";
+export { speak, speakPlanned, hasSpeakableText, type SpeakOptions, type SpeechChunk, type SpeakSummary, type DropReport } from "./speak.js";
+export { wavSpeech, speechWavInfo, MAX_PLANNED_CHARS, type WavSpeech } from "./speech-wav.js";
 export { speakToFile, type SpeakToFileOptions, type SpeakToFileResult } from "./speak-to-file.js";
 export { loadVoice, type LoadVoiceOptions } from "./load-voice.js";
 export { ArMelVoice, type ArMelLoadOptions, type MelResult } from "./ar-mel/voice.js";
@@ -51,8 +55,8 @@ export { loadArMelConfig, AR_MEL_MODEL_TYPE, type ArMelConfig, type VocoderConfi
 export { clausesToSymbols, symbolsToIds, durationsFromLog } from "./ar-mel/tokens.js";
 export { MelStepModel, type MelLoopState, type MelPrediction, type MelChoice, type DecoderStep, type MelStepModelOptions } from "./ar-mel/step-model.js";
 export { GriffinLimVocoder, StreamingMelVocoder, type GriffinLimVocoderConfig, type StreamingMelVocoderConfig, type MelVocoderStream } from "./ar-mel/vocoder.js";
-export { streamMelAudio, type MelAudioStreamOptions } from "./ar-mel/stream.js";
 export { MelInverse } from "./dsp/mel-inverse.js";
+export { melFramePowers } from "./ar-mel/mel-level.js";
 export { PhaseGradientIntegrator } from "./dsp/pghi.js";
 export { GriffinLimWorkspace, StreamingGriffinLim, type StreamingGriffinLimOptions } from "./dsp/streaming-griffin-lim.js";
 export { spectralConvergence } from "./dsp/quality.js";

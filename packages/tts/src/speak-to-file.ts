@@ -1,6 +1,7 @@
 import { WavStreamWriter, type WavResult } from "./audio/wav-writer.js";
 import { RiffError, optionError } from "@riff/core";
 import { speechToFileOptionsSchema } from "./speech-options.js";
+import { speechWavInfo } from "./speech-wav.js";
 import { checkSpeechText, speak, type SpeakOptions, type SpeakSummary, type SpeechChunk } from "./speak.js";
 
 export interface SpeakToFileOptions extends SpeakOptions {
@@ -12,12 +13,6 @@ export interface SpeakToFileResult extends SpeakSummary {
   readonly file: WavResult;
   /** Milliseconds from the start until the first chunk was written to disk. */
   readonly firstChunkWrittenMs: number;
-}
-
-/** Title for the INFO chunk: the text's first words. */
-function titleOf(text: string): string {
-  const flat = text.replace(/\s+/g, " ").trim();
-  return flat.length <= 80 ? flat : `${flat.slice(0, 79).replace(/\s+\S*$/, "")}…`;
 }
 
 /**
@@ -33,7 +28,7 @@ export async function speakToFile(text: string, out: string, options: SpeakToFil
   if (options.voice === undefined) throw optionError("voice", "{voice} is required: load one with loadVoice()");
   const writer = await WavStreamWriter.create(out, {
     sampleRate: options.voice.sampleRate,
-    info: { title: titleOf(text), comment: text, software: "riff" },
+    info: speechWavInfo(text),
   });
   let firstChunkWrittenMs = 0;
   try {

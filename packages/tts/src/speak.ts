@@ -1,13 +1,22 @@
-import { Rng, RiffError, optionError } from "@riff/core";
-import { MAX_SPEECH_CHARS, speechOptionsSchema, type SpeakOptionsInput } from "./speech-options.js";
-import { plainUtterances, type Utterance } from "./ssml/utterance.js";
+import { Rng, RiffError } from "@riff/core";
+import { plainUtterances } from "./ssml/utterance.js";
 import { parseSsml } from "./ssml/parse.js";
 import { prepareUtterance } from "./ssml/prepare.js";
-import { LoudnessControl, toInt16, type GainOptions } from "./audio/gain.js";
-import { resolveSpeaker, type Voice } from "./voice.js";
+import { LoudnessControl, toInt16, type SentenceLevel } from "./audio/gain.js";
+import { framePowers } from "./audio/loudness.js";
+import type { SentenceAudio, SynthesisOptions, Voice } from "./voice.js";
+import {
+  checkSpeechText,
+  planSentences,
+  resolveSpeech,
+  type DropReport,
+  type PlannedSentence,
+  type ResolvedSpeech,
+  type SpeakOptions,
+  type SpeechPlan,
+} from "./speech-plan.js";
 
-/** speak()'s options (see SPEECH_OPTIONS for each one's range and default); a voice is required. */
-export type SpeakOptions = SpeakOptionsInput & { readonly voice: Voice };
+export { checkSpeechText, type DropReport, type SpeakOptions };
 
 /**
  * A piece of speech, ready to play or write: a whole sentence, or — for voices that stream within
@@ -22,21 +31,16 @@ export interface SpeechChunk {
   readonly text: string;
   readonly spoken: string;
   readonly phonemes: string;
-  /** Samples after the stream's gain and limiter, in (-1, 1); a sentence's part 0 starts with the inter-sentence pause. */
+  /** Samples after the sentence's gain and the limiter, in (-1, 1); a sentence's part 0 starts with the inter-sentence pause. */
   readonly audio: Float32Array;
   readonly pcm: Int16Array;
+  /** The sentence's gain (each sentence is brought to the loudness target unless the caller fixed one). */
+  readonly gain: number;
   readonly droppedCharacters: readonly string[];
   readonly missingPhonemes: readonly string[];
   /** Milliseconds spent on this chunk (since the sentence began, for part 0), and since speak() began when it was ready. */
   readonly synthesisMs: number;
   readonly elapsedMs: number;
-}
-
-/** Counts of what was dropped, with a few examples. */
-export interface DropReport {
-  readonly count: number;
-  /** Distinct characters, at most 20, in order of first appearance. */
-  readonly examples: readonly string[];
 }
 
 export interface SpeakSummary {
@@ -48,24 +52,13 @@ export interface SpeakSummary {
   readonly synthesisSeconds: number;
   /** synthesisSeconds / durationSeconds: below 1 is faster than real time. */
   readonly realTimeFactor: number;
-  /** Milliseconds from the start until the first chunk was ready. */
+  /** Milliseconds from the start (of planning, for speakPlanned) until the first chunk was ready. */
   readonly firstChunkMs: number;
   readonly droppedCharacters: DropReport;
   readonly missingPhonemes: DropReport;
+  /** The first sentence's gain with sound to measure (each chunk carries its own). */
   readonly gain: number | undefined;
   readonly limitedSamples: number;
-}
-
-class DropCounter {
-  count = 0;
-  private readonly seen = new Set<string>();
-  add(items: readonly string[]): void {
-    this.count += items.length;
-    for (const item of items) if (this.seen.size < 20) this.seen.add(item);
-  }
-  report(): DropReport {
-    return { count: this.count, examples: [...this.seen] };
-  }
 }
 
 /**
@@ -95,92 +88,85 @@ export function hasSpeakableText(text: string, maxSentenceChars?: number, ssml =
 }
 
 /**
- * Text → speech, one sentence at a time: split (or parse the SSML, with `ssml`) → normalize →
- * drop unreadable characters →
- * phonemes → ids → voice → one stream-wide gain → 16-bit PCM. Each sentence is yielded as soon as
- * it is made — in parts as they are made, for voices with synthesizeStream — and nothing of
- * earlier sentences is kept, so any length of text streams in bounded
- * memory. Throws a RiffError when the whole text had nothing to say.
+ * Text → speech, one sentence at a time: planned (speech-plan.ts: split or parse the SSML →
+ * normalize → phonemes → ids → the voice's first stage) → the sentence's loudness → its gain →
+ * its samples, through the gain and limiter → 16-bit PCM. Each sentence is yielded as soon as it
+ * is made — in parts as they are made, for voices with a first stage (Voice.prepare) — and nothing
+ * of earlier sentences is kept, so any length of text streams in bounded memory. Throws a
+ * RiffError when the whole text had nothing to say.
  */
 export async function* speak(text: string, given: SpeakOptions): AsyncGenerator<SpeechChunk, SpeakSummary> {
-  checkSpeechText(text);
-  const options = speechOptionsSchema.parse(given, "library", { extra: ["onChunk"] });
-  const { voice, signal } = options;
-  if (voice === undefined) throw optionError("voice", "{voice} is required: load one with loadVoice()");
-  const speed = options.speed ?? 1;
-  const seed = options.seed ?? 0;
-  const silence = options.sentenceSilence ?? 0.2;
-  const speaker = resolveSpeaker(voice, options.speaker);
-  const loudness = new LoudnessControl(gainFor(voice, options.gain));
-  const dropped = new DropCounter();
-  const missing = new DropCounter();
-  const pause = Math.round(silence * voice.sampleRate);
   const start = performance.now();
+  const speech = resolveSpeech(text, given);
+  return yield* synthesizeSentences(speech, planSentences(speech), start);
+}
+
+/** speak() for a text planned to the end (planSpeech): the same chunks, no sentence encoded twice. */
+export async function* speakPlanned(plan: SpeechPlan): AsyncGenerator<SpeechChunk, SpeakSummary> {
+  return yield* synthesizeSentences(plan.speech, plan.sentences, plan.startedAt);
+}
+
+async function* synthesizeSentences(
+  speech: ResolvedSpeech,
+  sentences: AsyncIterable<PlannedSentence> | Iterable<PlannedSentence>,
+  start: number,
+): AsyncGenerator<SpeechChunk, SpeakSummary> {
+  const { voice, seed, speaker, signal, options } = speech;
+  const loudness = new LoudnessControl(options.gain ?? {}, voice.outputGain ?? 1);
   let firstChunkMs = 0;
+  let firstGain: number | undefined;
   let samples = 0;
-  let index = 0;
-  const utterances: Iterable<Utterance> = options.ssml ? parseSsml(text) : plainUtterances(text, options.maxSentenceChars);
-  for (const utterance of utterances) {
+  let count = 0;
+  let began = performance.now();
+  for await (const sentence of sentences) {
     if (signal?.aborted) throw new RiffError("speech synthesis was aborted");
-    const began = performance.now();
-    const sentence = utterance.written;
-    const readable = prepareUtterance(utterance, options.phonemize, voice.language);
-    dropped.add(readable.dropped);
-    if (!readable.hasWords) continue;
-    const encoded = await voice.encode(readable.encoded, readable.phonemize);
-    missing.add(encoded.missing);
-    if (encoded.ids.length === 0 || encoded.phonemes.trim() === "") continue;
+    const { index, encoded } = sentence;
     // One generator per sentence, so a sentence's noise does not depend on what came before it.
     const rng = new Rng(seed, index);
-    const synthesis = {
-      speed: Math.min(10, Math.max(0.1, speed * utterance.rate)),
+    const audio = await sentenceAudio(voice, sentence, {
+      speed: sentence.speed,
       rng,
       ...(speaker !== undefined ? { speaker } : {}),
       ...(signal ? { signal } : {}),
-    };
-    const leadingPause = utterance.pauseBefore !== undefined ? Math.round(utterance.pauseBefore * voice.sampleRate) : index > 0 ? pause : 0;
-    const pieces: AsyncIterable<Float32Array> = voice.synthesizeStream
-      ? voice.synthesizeStream(encoded.ids, synthesis)
-      : (async function* () {
-          yield await voice.synthesize(encoded.ids, synthesis);
-        })();
+    });
+    const gain = loudness.startSentence(audio);
+    if (loudness.gain !== undefined) firstGain ??= loudness.gain;
     let part = 0;
     let since = began;
-    const chunk = (raw: Float32Array): SpeechChunk => {
-      const leading = part === 0 ? leadingPause : 0;
-      const audio = new Float32Array(leading + raw.length);
-      audio.set(loudness.apply(raw), leading);
+    const chunk = (raw: Float32Array, leading: number): SpeechChunk => {
+      const out = new Float32Array(leading + raw.length);
+      out.set(loudness.apply(raw), leading);
       const now = performance.now();
       if (index === 0 && part === 0) firstChunkMs = now - start;
-      samples += audio.length;
+      samples += out.length;
       const made: SpeechChunk = {
         index,
         part,
-        text: sentence,
-        spoken: readable.spoken,
+        text: sentence.text,
+        spoken: sentence.spoken,
         phonemes: encoded.phonemes,
-        audio,
-        pcm: toInt16(audio),
-        droppedCharacters: readable.dropped,
+        audio: out,
+        pcm: toInt16(out),
+        gain,
+        droppedCharacters: sentence.droppedCharacters,
         missingPhonemes: encoded.missing,
         synthesisMs: now - since,
         elapsedMs: now - start,
       };
       part++;
+      since = now;
       return made;
     };
-    for await (const raw of pieces) {
-      yield chunk(raw);
-      since = performance.now();
-    }
+    for await (const raw of audio.pieces) yield chunk(raw, part === 0 ? sentence.leadingPause : 0);
     // A sentence too short to give samples still takes its place (and its pause) in the stream.
-    if (part === 0) yield chunk(new Float32Array(0));
+    if (part === 0) yield chunk(new Float32Array(0), sentence.leadingPause);
     // A break at the very end of an SSML text.
-    if (utterance.pauseAfter) yield chunk(new Float32Array(Math.round(utterance.pauseAfter * voice.sampleRate)));
-    index++;
+    if (sentence.trailingPause > 0) yield chunk(new Float32Array(sentence.trailingPause), 0);
+    count++;
+    began = performance.now();
   }
-  if (index === 0) {
-    const report = dropped.report();
+  if (count === 0) {
+    const report = speech.dropped.report();
     const why =
       report.count > 0
         ? `it has no words espeak can read (dropped ${report.count} character${report.count === 1 ? "" : "s"}: ${report.examples.join(" ")})`
@@ -190,33 +176,35 @@ export async function* speak(text: string, given: SpeakOptions): AsyncGenerator<
   const synthesisSeconds = (performance.now() - start) / 1000;
   const durationSeconds = samples / voice.sampleRate;
   return {
-    sentences: index,
+    sentences: count,
     samples,
     sampleRate: voice.sampleRate,
     durationSeconds,
     synthesisSeconds,
     realTimeFactor: durationSeconds > 0 ? synthesisSeconds / durationSeconds : 0,
     firstChunkMs,
-    droppedCharacters: dropped.report(),
-    missingPhonemes: missing.report(),
-    gain: loudness.gain,
+    droppedCharacters: speech.dropped.report(),
+    missingPhonemes: speech.missing.report(),
+    gain: firstGain,
     limitedSamples: loudness.limited,
   };
 }
 
 /**
- * The stream's gain: the voice's calibrated level when it has one (so loudness never depends on
- * how the text begins), unless the caller chose a gain or a loudness target.
+ * A sentence's audio with its loudness known first: the voice's own second stage, or — for voices
+ * that synthesize a sentence whole — the whole sentence, measured (its peak too, so its gain
+ * never reaches the limiter).
  */
-function gainFor(voice: Voice, given: GainOptions | undefined): GainOptions {
-  const chosen = given?.fixedGain !== undefined || given?.targetRms !== undefined;
-  if (chosen || voice.outputGain === undefined) return given ?? {};
-  return { ...given, fixedGain: voice.outputGain };
-}
-
-/** The text to speak: a non-empty string of at most MAX_SPEECH_CHARS characters. */
-export function checkSpeechText(text: unknown, how: { emptyOk?: boolean } = {}): asserts text is string {
-  if (typeof text !== "string") throw optionError("text", `{text} must be a string, got ${text === null ? "null" : typeof text}`);
-  if (text.length > MAX_SPEECH_CHARS) throw optionError("text", `{text} has ${text.length} characters; at most ${MAX_SPEECH_CHARS} per call`);
-  if (text.trim() === "" && how.emptyOk !== true) throw optionError("text", "nothing to speak: the {text} is empty");
+async function sentenceAudio(voice: Voice, sentence: PlannedSentence, options: SynthesisOptions): Promise<SentenceAudio & SentenceLevel> {
+  if (sentence.prepared) return sentence.prepared.render(options);
+  const samples = await voice.synthesize(sentence.encoded.ids, options);
+  let peak = 0;
+  for (let i = 0; i < samples.length; i++) peak = Math.max(peak, Math.abs(samples[i]!));
+  return {
+    framePowers: framePowers(samples, voice.sampleRate),
+    peak,
+    pieces: (async function* () {
+      yield samples;
+    })(),
+  };
 }

@@ -20,6 +20,28 @@ export interface SynthesisOptions {
   readonly signal?: AbortSignal;
 }
 
+/** What a sentence's first stage needs: everything of {@link SynthesisOptions} but the noise. */
+export type PrepareOptions = Pick<SynthesisOptions, "speed" | "speaker">;
+
+/** A sentence after a voice's first stage, kept until it is synthesized. */
+export interface PreparedSentence {
+  /** Samples the sentence will have. */
+  readonly samples: number;
+  /**
+   * Runs the rest of the model up to the point the sentence's loudness is known, then hands its
+   * samples over in pieces, each as soon as it is final. Joined, the pieces are the voice's
+   * {@link Voice.synthesize} result for the same ids and options.
+   */
+  render(options: Pick<SynthesisOptions, "rng" | "signal">): Promise<SentenceAudio>;
+}
+
+/** A sentence's audio, its loudness known before its first sample. */
+export interface SentenceAudio {
+  /** Mean squares of the sentence's frames (frames of about 10–20 ms), as its samples will have them: what its gain is chosen from. */
+  readonly framePowers: ArrayLike<number>;
+  readonly pieces: AsyncIterable<Float32Array>;
+}
+
 /** Anything that turns a normalized sentence into audio. */
 export interface Voice {
   /** "piper" or "riff-ar-mel", for reports. */
@@ -38,8 +60,8 @@ export interface Voice {
    */
   readonly language?: string | undefined;
   /**
-   * The fixed gain that brings this voice to speech level, known from its calibration; speak()
-   * holds it for the whole stream. Absent: the gain is chosen from the first chunk with sound.
+   * The gain that brings this voice to speech level, known from its calibration: what speak()
+   * uses for a sentence with no sound to measure (each other sentence is brought to the loudness target).
    */
   readonly outputGain?: number | undefined;
   /** Normalized sentence → model ids, by this voice's phonemization rule. */
@@ -47,10 +69,11 @@ export interface Voice {
   /** Model ids → mono float samples at {@link sampleRate}. */
   synthesize(ids: readonly number[], options: SynthesisOptions): Promise<Float32Array>;
   /**
-   * The same audio in pieces, each yielded as soon as it is final (voices that can start playing
-   * before the sentence is done). Joined, the pieces equal {@link synthesize}'s result.
+   * The sentence's first stage (voices that can split it off): the model run that fixes its
+   * length, so a planner knows how many samples it will have before any is made. Voices without
+   * it are synthesized whole (speak() measures the finished sentence).
    */
-  synthesizeStream?(ids: readonly number[], options: SynthesisOptions): AsyncIterable<Float32Array>;
+  prepare?(ids: readonly number[], options: PrepareOptions): Promise<PreparedSentence>;
   /** Frees the voice's sessions (waiting for runs in progress); later synthesis is a RiffError. Safe to call twice. */
   dispose(): Promise<void>;
   /** {@link dispose}, for `await using voice = await loadVoice(…)`. */

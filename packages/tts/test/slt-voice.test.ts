@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import { Rng } from "@riff/core";
-import { ArMelVoice, MelInverse, Stft, StreamingMelVocoder, clausesToSymbols, symbolsToIds, espeakPhonemize, rms, spectralConvergence } from "@riff/tts";
+import { ArMelVoice, MelInverse, activeRms, framePowers, Stft, StreamingMelVocoder, clausesToSymbols, symbolsToIds, espeakPhonemize, rms, spectralConvergence } from "@riff/tts";
 
 /** The embedded default voice (or another riff-ar-mel folder named by RIFF_AR_MEL_VOICE). */
 const folder = process.env.RIFF_AR_MEL_VOICE ?? fileURLToPath(new URL("../../../models/slt-voice", import.meta.url));
@@ -96,10 +96,13 @@ test("the vocoder's spectral convergence on the reference mels beats the old 60-
   }
 });
 
-test("synthesizeStream: the sentence in several pieces that join into synthesize()'s samples", { skip }, async () => {
+test("prepare: the sentence's length from the encoder alone; rendered, pieces that join into synthesize()'s samples", { skip }, async () => {
   const s = reference.sentences[1]!;
+  const prepared = await voice!.prepare(s.phoneme_ids, {});
+  const audio = await prepared.render({ rng: new Rng(7) });
+  assert.equal(audio.framePowers.length, s.n_frames);
   const pieces: Float32Array[] = [];
-  for await (const piece of voice!.synthesizeStream(s.phoneme_ids, { rng: new Rng(7) })) pieces.push(piece);
+  for await (const piece of audio.pieces) pieces.push(piece);
   assert.ok(pieces.length >= Math.floor(s.n_frames / 32), `${pieces.length} pieces for ${s.n_frames} frames`);
   const joined = new Float32Array(pieces.reduce((n, p) => n + p.length, 0));
   let at = 0;
@@ -107,7 +110,12 @@ test("synthesizeStream: the sentence in several pieces that join into synthesize
     joined.set(p, at);
     at += p.length;
   }
+  assert.equal(joined.length, prepared.samples);
   assert.deepEqual(joined, await voice!.synthesize(s.phoneme_ids, { rng: new Rng(7) }));
+  // The loudness predicted from the mel frames before any sample is the samples' (within 0.5 dB).
+  const predicted = 20 * Math.log10(activeRms(audio.framePowers, 10)!);
+  const measured = 20 * Math.log10(activeRms(framePowers(joined, voice!.sampleRate), 10)!);
+  assert.ok(Math.abs(predicted - measured) < 0.5, `predicted ${predicted.toFixed(2)} dB, measured ${measured.toFixed(2)} dB`);
 });
 
 test("a voice.json in the first format (plain Griffin–Lim) still loads and speaks, one piece per sentence", { skip }, async () => {
@@ -122,7 +130,9 @@ test("a voice.json in the first format (plain Griffin–Lim) still loads and spe
       assert.deepEqual(old.config.vocoder, { type: "griffin-lim", iterations: 4, momentum: 0.99 });
       const s = reference.sentences[0]!;
       const pieces: Float32Array[] = [];
-      for await (const piece of old.synthesizeStream(s.phoneme_ids, { rng: new Rng(1) })) pieces.push(piece);
+      const prepared = await old.prepare(s.phoneme_ids, {});
+      for await (const piece of (await prepared.render({ rng: new Rng(1) })).pieces) pieces.push(piece);
+      assert.equal(prepared.samples, (s.n_frames - 1) * old.config.hop);
       assert.equal(pieces.length, 1);
       assert.equal(pieces[0]!.length, (s.n_frames - 1) * old.config.hop);
       assert.ok(rms(pieces[0]!) > 1e-4);

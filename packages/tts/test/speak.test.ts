@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import wavefile from "wavefile";
 import { RiffError } from "@riff/core";
-import { speak, speakToFile, rms, type Voice, type PhonemizeFunction, type SpeechChunk } from "@riff/tts";
+import { activeLevelDb, speak, speakToFile, rms, type Voice, type PhonemizeFunction, type SpeechChunk } from "@riff/tts";
 
 const { WaveFile } = wavefile;
 
@@ -51,7 +51,7 @@ function tempDir(): string {
   return mkdtempSync(join(tmpdir(), "riff-speak-"));
 }
 
-test("speaks sentence by sentence, normalized, with one gain for all", async () => {
+test("speaks sentence by sentence, normalized, each sentence brought to the loudness target", async () => {
   const voice = mockVoice();
   const chunks: SpeechChunk[] = [];
   const stream = speak("It costs $3. This is loud 😀!", { voice, phonemize: fakePhonemize, sentenceSilence: 0 });
@@ -66,9 +66,9 @@ test("speaks sentence by sentence, normalized, with one gain for all", async () 
   assert.deepEqual(chunks[1]!.droppedCharacters, ["😀"]);
   assert.equal(summary.sentences, 2);
   assert.deepEqual(summary.droppedCharacters, { count: 1, examples: ["😀"] });
-  // The louder sentence stays twice as loud: no per-sentence normalization.
-  const ratio = rms(chunks[1]!.audio) / rms(chunks[0]!.audio);
-  assert.ok(Math.abs(ratio - 2) < 0.05, `loudness ratio ${ratio}`);
+  // Whole sentences, measured: both at the target (-20 dBFS active), the louder one with half the gain.
+  for (const chunk of chunks) assert.ok(Math.abs(activeLevelDb(chunk.audio, 8000)! + 20) < 0.01, `${activeLevelDb(chunk.audio, 8000)} dBFS`);
+  assert.ok(Math.abs(chunks[0]!.gain / chunks[1]!.gain - 2) < 0.01, `gains ${chunks[0]!.gain}, ${chunks[1]!.gain}`);
   assert.ok(summary.realTimeFactor > 0 && summary.firstChunkMs >= 0);
   assert.equal(summary.samples, chunks[0]!.audio.length + chunks[1]!.audio.length);
 });
@@ -182,26 +182,33 @@ test("100,000 characters stream in bounded memory", async () => {
   }
 });
 
-/** A voice that streams each sentence in three pieces of 100 samples per id ("loud" ones twice as loud). */
+/**
+ * A voice with a first stage (its length known from the ids) that streams each sentence in three
+ * pieces of 100 samples per id ("loud" ones twice as loud), their loudness known before the first.
+ */
 function streamingVoice(log: string[]): Voice {
   const base = mockVoice();
   return {
     ...base,
-    async *synthesizeStream(ids) {
+    async prepare(ids) {
       const text = String.fromCharCode(...ids);
       const amplitude = text.includes("loud") ? 0.2 : 0.1;
       const n = ids.length * 100;
-      for (let p = 0; p < 3; p++) {
-        log.push(`made ${text} ${p}`);
-        const from = Math.floor((p * n) / 3);
-        const to = Math.floor(((p + 1) * n) / 3);
-        yield Float32Array.from({ length: to - from }, (_, i) => amplitude * Math.sin((from + i) * 0.3));
+      log.push(`prepared ${text}`);
+      async function* pieces(): AsyncGenerator<Float32Array> {
+        for (let p = 0; p < 3; p++) {
+          log.push(`made ${text} ${p}`);
+          const from = Math.floor((p * n) / 3);
+          const to = Math.floor(((p + 1) * n) / 3);
+          yield Float32Array.from({ length: to - from }, (_, i) => amplitude * Math.sin((from + i) * 0.3));
+        }
       }
+      return { samples: n, render: async () => ({ framePowers: new Float64Array(8).fill((amplitude * amplitude) / 2), pieces: pieces() }) };
     },
   };
 }
 
-test("a streaming voice: parts of a sentence go out as they are made, with one gain and one pause per sentence", async () => {
+test("a voice with a first stage: parts of a sentence go out as they are made, with one gain and one pause per sentence", async () => {
   const dir = tempDir();
   try {
     const log: string[] = [];
@@ -216,7 +223,7 @@ test("a streaming voice: parts of a sentence go out as they are made, with one g
       },
     });
     // Each part is on disk before the next part of the same sentence is made.
-    assert.deepEqual(log.slice(0, 6), ["made quiet one. 0", "written 0.0", "made quiet one. 1", "written 0.1", "made quiet one. 2", "written 0.2"]);
+    assert.deepEqual(log.slice(0, 7), ["prepared quiet one.", "made quiet one. 0", "written 0.0", "made quiet one. 1", "written 0.1", "made quiet one. 2", "written 0.2"]);
     assert.deepEqual(chunks.map((c) => `${c.index}.${c.part}`), ["0.0", "0.1", "0.2", "1.0", "1.1", "1.2"]);
     assert.equal(result.sentences, 2);
     const n0 = "quiet one.".length * 100;
@@ -225,9 +232,10 @@ test("a streaming voice: parts of a sentence go out as they are made, with one g
     assert.equal(chunks[3]!.audio.length, 4000 + Math.floor(n1 / 3));
     assert.equal(result.samples, n0 + 4000 + n1);
     assert.equal(chunks.reduce((n, c) => n + c.audio.length, 0), result.samples);
-    // One gain for the whole stream: the loud sentence stays twice as loud as the quiet one.
+    // Each sentence at the target from the powers its voice gave before its first piece.
     const ratio = rms(chunks[4]!.audio) / rms(chunks[1]!.audio);
-    assert.ok(Math.abs(ratio - 2) < 0.1, `loudness ratio ${ratio}`);
+    assert.ok(Math.abs(ratio - 1) < 0.05, `loudness ratio ${ratio}`);
+    assert.ok(Math.abs(rms(chunks[1]!.audio) - 0.1) < 0.005, `rms ${rms(chunks[1]!.audio)}`);
     const wav = new WaveFile(readFileSync(join(dir, "parts.wav")));
     assert.equal((wav.getSamples() as unknown as Float64Array).length, result.samples);
   } finally {
@@ -235,13 +243,24 @@ test("a streaming voice: parts of a sentence go out as they are made, with one g
   }
 });
 
-test("a voice with a calibrated gain keeps it whatever the text opens with, unless the caller sets one", async () => {
-  const summaryOf = async (text: string, gain?: { targetRms?: number; knee?: number }): Promise<number | undefined> => {
-    const stream = speak(text, { voice: { ...mockVoice(), outputGain: 2 }, phonemize: fakePhonemize, ...(gain ? { gain } : {}) });
-    for (let next = await stream.next(); ; next = await stream.next()) if (next.done) return next.value.gain;
+test("a fixed gain is held for every sentence; a silent sentence keeps the gain before it, or the voice's calibrated one", async () => {
+  const gainsOf = async (text: string, voice: Voice, gain?: { fixedGain?: number; targetRms?: number }): Promise<number[]> => {
+    const gains: number[] = [];
+    for await (const chunk of speak(text, { voice, phonemize: fakePhonemize, sentenceSilence: 0, ...(gain ? { gain } : {}) })) gains.push(chunk.gain);
+    return gains;
   };
-  assert.equal(await summaryOf("A quiet one."), 2);
-  assert.equal(await summaryOf("This is loud."), 2);
-  assert.equal(await summaryOf("A quiet one.", { knee: 0.8 }), 2);
-  assert.notEqual(await summaryOf("A quiet one.", { targetRms: 0.3 }), 2);
+  const silentFirst: Voice = {
+    ...mockVoice(),
+    outputGain: 3,
+    async synthesize(ids) {
+      return new Float32Array(800).fill(String.fromCharCode(...ids).includes("hush") ? 0 : 0.05);
+    },
+  };
+  assert.deepEqual(await gainsOf("A quiet one. This is loud.", mockVoice(), { fixedGain: 2 }), [2, 2]);
+  const [first, second, third] = await gainsOf("Hush now. A quiet one. Hush now.", silentFirst);
+  assert.equal(first, 3, "the calibrated gain before any sentence had sound");
+  assert.ok(Math.abs(second! - 2) < 1e-6, `0.05 → 0.1: gain ${second}`);
+  assert.equal(third, second, "kept from the sentence before");
+  const [louder] = await gainsOf("A quiet one.", silentFirst, { targetRms: 0.2 });
+  assert.ok(Math.abs(louder! - 4) < 1e-6);
 });

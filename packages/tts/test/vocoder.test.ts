@@ -16,7 +16,6 @@ import {
   pseudoInverse,
   slaneyMelFilterbank,
   spectralConvergence,
-  streamMelAudio,
   type DecoderStep,
   type MelFilterbank,
 } from "@riff/tts";
@@ -197,35 +196,20 @@ test("a stream refuses a workspace made for other options", () => {
   assert.equal(new StreamingGriffinLim(5, options, small).push(new Float64Array(513)).length, 0);
 });
 
-test("the first audio leaves before the decoder makes the sentence's last frame", async () => {
+test("a sentence's frames → its samples in pieces, one per block, each out as soon as it is final", () => {
   const fb = slaneyMelFilterbank({ sampleRate: SR, nFft: N_FFT, nMels: 80, fmin: 0, fmax: 8000 });
-  let calls = 0;
-  const decoder: DecoderStep = async (prev, condition, state) => {
-    calls++;
-    // A slowly changing spectrum: the frame drifts from the previous one; the state counts steps.
-    const step = state[0]!;
-    const frame = Float32Array.from(prev, (v, i) => Math.max(-8, Math.min(1, 0.9 * v + 0.1 * Math.sin(i / 7 + condition[0]! + step / 5))));
-    return { frame, nextState: Float32Array.of(step + 1) };
-  };
-  const durations = Int32Array.from([20, 30, 10]);
-  const encodings = Float32Array.from([0.1, 0.5, 0.9]);
-  const options = { decoder, encodings, encodingDim: 1, durations, nMels: 80, noiseScale: 0.1 };
+  const frames = 60;
+  const mel = Float32Array.from({ length: frames * 80 }, (_, i) => Math.max(-8, Math.min(1, Math.sin((i % 80) / 7 + Math.floor(i / 80) / 5))));
   const vocoder = new StreamingMelVocoder({ filterbank: fb, nFft: N_FFT, hop: HOP, iterations: 2, momentum: 0.99, blockFrames: 16, lookaheadFrames: 2, toleranceDb: 100 });
-  const model = new MelStepModel(options);
-  const callsAtPiece: number[] = [];
+  const lengths: number[] = [];
   const pieces: Float32Array[] = [];
-  for await (const piece of streamMelAudio(model, model.initialState(-11.5, 1), vocoder.start(model.totalSteps), { rng: new Rng(3), nMels: 80 })) {
-    callsAtPiece.push(calls);
+  for (const piece of vocoder.pieces(mel, frames)) {
+    lengths.push(piece.length);
     pieces.push(piece);
   }
-  assert.equal(model.totalSteps, 60);
-  assert.equal(calls, 60);
-  // Block 1 needs frames 0..17 (16 + 2 look-ahead): it is out after the 18th decoder step.
-  assert.equal(callsAtPiece[0], 18);
-  assert.deepEqual(callsAtPiece, [18, 34, 50, 60]);
-  // The pieces are the one-shot vocoding of the same frames.
-  const again = new MelStepModel(options);
-  let state = again.initialState(-11.5, 1);
-  for await (const e of runSteps(again, state, { rng: new Rng(3) })) state = e.state;
-  assert.deepEqual(concatFloat32(pieces), vocoder.vocode(state.mel, 60));
+  assert.equal(lengths.length, 4, "blocks of 16 frames");
+  assert.equal(lengths[0], 16 * HOP - N_FFT / 2, "the first block, less the centring pad");
+  assert.deepEqual(concatFloat32(pieces), vocoder.vocode(mel, frames));
+  assert.equal(concatFloat32(pieces).length, (frames - 1) * HOP);
+  assert.deepEqual([...vocoder.pieces(mel.subarray(0, 80), 1)], []);
 });

@@ -39,6 +39,9 @@ test("a streamed WAV is 16-bit mono PCM with the text in LIST/INFO", async () =>
     assert.equal(wav.getTag("ICMT"), "Hello there, café ☃ (odd)");
     assert.equal(wav.getTag("ISFT"), "riff");
     assert.equal(bytes.readUInt32LE(4), bytes.length - 8, "RIFF size");
+    // LIST/INFO goes before the data (so a stream can send it before the samples): the data runs to the end.
+    assert.ok(bytes.indexOf("LIST") < bytes.indexOf("data"));
+    assert.equal(bytes.indexOf("data") + 8 + 12, bytes.length);
     assert.deepEqual(readdirSync(dir), ["out.wav"], "no temp file left");
   } finally {
     rmSync(dir, { recursive: true, force: true });

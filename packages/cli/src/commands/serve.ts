@@ -6,6 +6,8 @@
 import type { Command } from "commander";
 import { RiffError } from "@riff/core";
 import { startServer } from "@riff/server";
+import { textLoadOptionsSchema } from "@riff/text";
+import { addFlags, readFlags } from "../flags.js";
 import { interruptSignal, stopOnSignal } from "../signals.js";
 
 /** Beyond the per-request timeout, how long a drain may take to free the models before riff exits anyway. */
@@ -30,7 +32,7 @@ function integer(flag: string, value: string, min: number, max: number): number 
 }
 
 export function registerServe(program: Command): void {
-  program
+  const command = program
     .command("serve")
     .description("Serve text, images and speech over HTTP in the OpenAI API's shape (/v1), with a web page at /")
     .option("--port <n>", "port to listen on (0 = any free port)", "8080")
@@ -41,33 +43,37 @@ export function registerServe(program: Command): void {
     .option("--max-batch <n>", "text requests generating at once", "8")
     .option("--max-queue <n>", "requests waiting per model; more are answered 429", "64")
     .option("--timeout <seconds>", "stop a request that runs longer (408)", "300")
-    .option("--log", "log each request (pino JSON on stdout)")
-    .action(async (options: ServeCliOptions) => {
-      const timeoutMs = integer("--timeout", options.timeout, 1, 86_400) * 1000;
-      const server = await startServer({
-        port: integer("--port", options.port, 0, 65535),
-        host: options.host,
-        textModel: options.textModel,
-        imageModel: options.imageModel,
-        voice: options.voice,
-        maxBatch: integer("--max-batch", options.maxBatch, 1, 1024),
-        maxQueue: integer("--max-queue", options.maxQueue, 1, 1_000_000),
-        requestTimeoutMs: timeoutMs,
-        logger: options.log === true,
-      }).catch((error: unknown) => {
-        if (error instanceof RiffError && error.option !== undefined) {
-          const flags: Record<string, string> = { textModel: "--text-model", imageModel: "--image-model", voice: "--voice", port: "--port" };
-          const flag = flags[error.option];
-          if (flag !== undefined) throw new RiffError(`${flag}: ${error.message}`, flag);
-        }
-        throw error;
-      });
-      const stop = interruptSignal();
-      // A signal while the models loaded interrupted the start: that one exits as any command does.
-      if (!stop.aborted) stopOnSignal({ graceMs: timeoutMs + DRAIN_MARGIN_MS, notice: "stopping: finishing the requests in flight, refusing new ones (signal again to stop at once)" });
-      process.stderr.write(`riff: serving on ${server.url} (Ctrl-C or SIGTERM to stop)\n`);
-      await new Promise<void>((resolve) => (stop.aborted ? resolve() : stop.addEventListener("abort", () => resolve(), { once: true })));
-      // Drain: requests in flight finish, new ones are refused; then the models are freed.
-      await server.close();
+    .option("--log", "log each request (pino JSON on stdout)");
+  // --threads: one declaration (the session load options), for every served model.
+  addFlags(command, textLoadOptionsSchema, ["threads"]);
+  command.action(async (options: ServeCliOptions, self: Command) => {
+    const { threads } = readFlags(textLoadOptionsSchema, self.opts(), ["threads"]);
+    const timeoutMs = integer("--timeout", options.timeout, 1, 86_400) * 1000;
+    const server = await startServer({
+      port: integer("--port", options.port, 0, 65535),
+      host: options.host,
+      textModel: options.textModel,
+      imageModel: options.imageModel,
+      voice: options.voice,
+      maxBatch: integer("--max-batch", options.maxBatch, 1, 1024),
+      maxQueue: integer("--max-queue", options.maxQueue, 1, 1_000_000),
+      requestTimeoutMs: timeoutMs,
+      logger: options.log === true,
+      ...(threads !== undefined ? { threads } : {}),
+    }).catch((error: unknown) => {
+      if (error instanceof RiffError && error.option !== undefined) {
+        const flags: Record<string, string> = { textModel: "--text-model", imageModel: "--image-model", voice: "--voice", port: "--port" };
+        const flag = flags[error.option];
+        if (flag !== undefined) throw new RiffError(`${flag}: ${error.message}`, flag);
+      }
+      throw error;
     });
+    const stop = interruptSignal();
+    // A signal while the models loaded interrupted the start: that one exits as any command does.
+    if (!stop.aborted) stopOnSignal({ graceMs: timeoutMs + DRAIN_MARGIN_MS, notice: "stopping: finishing the requests in flight, refusing new ones (signal again to stop at once)" });
+    process.stderr.write(`riff: serving on ${server.url} (Ctrl-C or SIGTERM to stop)\n`);
+    await new Promise<void>((resolve) => (stop.aborted ? resolve() : stop.addEventListener("abort", () => resolve(), { once: true })));
+    // Drain: requests in flight finish, new ones are refused; then the models are freed.
+    await server.close();
+  });
 }

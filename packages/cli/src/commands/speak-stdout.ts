@@ -1,20 +1,20 @@
 /**
- * `riff speak --out -`: the WAV streamed to stdout as it is made. A pipe cannot be rewound to fill in
- * the sizes, so the header says 0xFFFFFFFF for both ("until the end of the stream"), as riff serve
- * streams it; the samples are the ones `--out FILE.wav` writes.
+ * `riff speak --out -`: the WAV streamed to stdout as it is made, as riff serve streams it (tts's
+ * wavSpeech): for riff's mel voices the bytes `--out FILE.wav` writes; a Piper voice's length is
+ * not known before its last sentence, and a pipe cannot be rewound to fill it in, so its header
+ * says 0xFFFFFFFF for both sizes ("until the end of the stream"), the rest being the file's bytes.
  */
-import { streamingWavHeader, pcmBytes } from "@riff/server";
-import { speak, type SpeakOptions, type SpeakToFileResult } from "@riff/tts";
+import { pcmBytes, wavSpeech, type SpeakOptions, type SpeakToFileResult } from "@riff/tts";
 import { RiffError } from "@riff/core";
 import { writeStdout } from "../stdout.js";
 
 /** Speaks `text` onto stdout; the result reads like speakToFile's, with "-" as the path. */
 export async function speakToStdout(text: string, options: SpeakOptions): Promise<SpeakToFileResult> {
   const start = performance.now();
-  await writeStdout(streamingWavHeader(options.voice.sampleRate));
-  let bytes = 44;
+  const { header, chunks: stream } = await wavSpeech(text, options);
+  await writeStdout(header);
+  let bytes = header.length;
   let firstChunkWrittenMs = 0;
-  const stream = speak(text, options);
   for (;;) {
     const next = await stream.next();
     if (next.done) {

@@ -1,4 +1,5 @@
 import type { Rng, StepModel } from "@riff/core";
+import { FrameConditions } from "./frame-conditions.js";
 
 /** One decoder step: (prev_frame, condition, state) → (frame, next_state). */
 export type DecoderStep = (prevFrame: Float32Array, condition: Float32Array, state: Float32Array) => Promise<{ frame: Float32Array; nextState: Float32Array }>;
@@ -42,32 +43,18 @@ export interface MelStepModelOptions {
  * The autoregressive mel decoder on riff's step loop:
  * predict = one decoder.onnx run; sample = add seeded noise (noise_scale) to the fed-back copy of
  * the frame; update = append the frame and keep the state; stop = every frame of the last phone
- * emitted. The condition of frame k of phone p (n_p frames) is
- * concat(encodings[p], (k + 0.5)/n_p, ln(1 + n_p)).
+ * emitted. Each frame's condition: frame-conditions.ts. This is voice.json's runtime_algorithm as
+ * written; ArMelVoice runs the same frames a block per call (block-step-model.ts).
  */
 export class MelStepModel implements StepModel<MelLoopState, MelPrediction, MelChoice> {
   readonly totalSteps: number;
   private readonly options: MelStepModelOptions;
-  /** For each frame: its phone and its index within the phone. */
-  private readonly phoneOf: Int32Array;
-  private readonly indexInPhone: Int32Array;
-  private readonly condition: Float32Array;
+  private readonly conditions: FrameConditions;
 
   constructor(options: MelStepModelOptions) {
     this.options = options;
-    let total = 0;
-    for (const n of options.durations) total += n;
-    this.totalSteps = total;
-    this.phoneOf = new Int32Array(total);
-    this.indexInPhone = new Int32Array(total);
-    let t = 0;
-    options.durations.forEach((n, p) => {
-      for (let k = 0; k < n; k++, t++) {
-        this.phoneOf[t] = p;
-        this.indexInPhone[t] = k;
-      }
-    });
-    this.condition = new Float32Array(options.encodingDim + 2);
+    this.conditions = new FrameConditions(options.encodings, options.encodingDim, options.durations);
+    this.totalSteps = this.conditions.totalFrames;
   }
 
   initialState(initialPrevFrame: number, stateSize: number): MelLoopState {
@@ -81,14 +68,7 @@ export class MelStepModel implements StepModel<MelLoopState, MelPrediction, MelC
 
   /** The condition vector of frame `t`. */
   conditionAt(t: number): Float32Array {
-    const { encodings, encodingDim: d, durations } = this.options;
-    const p = this.phoneOf[t]!;
-    const n = durations[p]!;
-    const c = this.condition;
-    c.set(encodings.subarray(p * d, (p + 1) * d));
-    c[d] = (this.indexInPhone[t]! + 0.5) / n;
-    c[d + 1] = Math.log1p(n);
-    return c;
+    return this.conditions.at(t);
   }
 
   predict(state: MelLoopState): Promise<MelPrediction> {

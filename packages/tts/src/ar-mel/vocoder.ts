@@ -117,15 +117,28 @@ export class StreamingMelVocoder {
     };
   }
 
-  /** A whole sentence at once: the same samples the stream gives, joined. */
+  /**
+   * A sentence whose frames are all made: its samples in pieces (one per block of frames), each
+   * yielded as soon as it is final, so they can go out while the rest is vocoded.
+   */
+  *pieces(logMel: Float32Array, frames: number): Generator<Float32Array, void> {
+    const nMels = this.filterbank.nMels;
+    if (logMel.length < frames * nMels) throw new RangeError(`expected ${frames}×${nMels} log-mel values, got ${logMel.length}`);
+    if (frames < 2) return;
+    const stream = this.start(frames);
+    for (let t = 0; t < frames; t++) {
+      const piece = stream.push(logMel, t * nMels);
+      if (piece.length > 0) yield piece;
+    }
+  }
+
+  /** A whole sentence at once: the pieces, joined. */
   vocode(logMel: Float32Array, frames: number): Float32Array {
     const nMels = this.filterbank.nMels;
     if (logMel.length !== frames * nMels) throw new RangeError(`expected ${frames}×${nMels} log-mel values, got ${logMel.length}`);
-    const stream = this.start(frames);
-    const out = new Float32Array(stream.totalSamples);
+    const out = new Float32Array(Math.max(0, (frames - 1) * this.config.hop));
     let at = 0;
-    for (let t = 0; t < frames; t++) {
-      const piece = stream.push(logMel, t * nMels);
+    for (const piece of this.pieces(logMel, frames)) {
       out.set(piece, at);
       at += piece.length;
     }

@@ -1,28 +1,38 @@
+import { gainToTarget } from "./loudness.js";
+
 /**
- * Loudness that stays the same from chunk to chunk. Piper scales each sentence to its own peak,
- * so a quiet sentence comes out as loud as a shouted one; here one gain is held for the whole
- * stream: the voice's calibrated gain (`fixedGain`, from its voice.json) when it has one, else one
- * chosen from the first chunk that has sound (so its RMS meets `targetRms`). The second depends on
- * how the text begins (a soft "sh" opening gets a large gain), which is why calibrated voices skip
- * it. Peaks the held gain would push past full scale go through a soft limiter instead of being clipped.
+ * Loudness per sentence, chosen before its first sample: each sentence is brought to the same
+ * active loudness (loudness.ts) from its frames' powers, which the voice gives before any sample
+ * (riff's mel voices predict them from the mel frames; whole-sentence voices measure them), so
+ * the level never depends on how a sentence, or the text, begins. Piper's own habit — scaling each
+ * sentence to its peak — made quiet sentences as loud as shouted ones. A peak known beforehand
+ * (whole sentences) caps the gain below the limiter's knee; any other peak the gain would push
+ * past the knee goes through a soft limiter instead of being clipped.
  */
 export interface GainOptions {
-  /** Use exactly this gain (skip the loudness target). */
+  /** Use exactly this gain for every sentence (skip the loudness target). */
   readonly fixedGain?: number;
-  /** RMS (full scale = 1) the first chunk with sound is brought to; default 0.1 (-20 dBFS). */
+  /** Active RMS (full scale = 1; see activeRms) each sentence is brought to; default 0.1 (-20 dBFS). */
   readonly targetRms?: number;
-  /** Bounds on the chosen gain, so near-silence is not blown up into noise; default [0.1, 100]. */
+  /** Bounds on a sentence's gain, so near-silence is not blown up into noise; default [0.1, 100]. */
   readonly minGain?: number;
   readonly maxGain?: number;
   /** Where the soft limiter starts bending (default 0.9). */
   readonly knee?: number;
 }
 
-/** Below this RMS a chunk is treated as silence and does not fix the gain. */
-const SILENCE_RMS = 1e-5;
+/** What a sentence's gain is chosen from. */
+export interface SentenceLevel {
+  /** Mean squares of its frames (10–20 ms), as its samples will have them. */
+  readonly framePowers: ArrayLike<number>;
+  /** Its largest |sample|, when known before the first one. */
+  readonly peak?: number | undefined;
+}
 
 export class LoudnessControl {
   private gainValue: number | undefined;
+  private readonly fixedGain: number | undefined;
+  private readonly fallbackGain: number;
   private readonly targetRms: number;
   private readonly minGain: number;
   private readonly maxGain: number;
@@ -30,30 +40,41 @@ export class LoudnessControl {
   /** Samples the limiter bent (their scaled value exceeded the knee). */
   limited = 0;
 
-  constructor(options: GainOptions = {}) {
+  /** `fallbackGain`: the gain of a sentence with no sound to measure, before any had sound (default 1). */
+  constructor(options: GainOptions = {}, fallbackGain = 1) {
+    this.fixedGain = options.fixedGain;
     this.gainValue = options.fixedGain;
+    this.fallbackGain = fallbackGain;
     this.targetRms = options.targetRms ?? 0.1;
     this.minGain = options.minGain ?? 0.1;
     this.maxGain = options.maxGain ?? 100;
     this.knee = options.knee ?? 0.9;
-    if (this.gainValue !== undefined && !(this.gainValue > 0 && Number.isFinite(this.gainValue))) {
-      throw new RangeError(`fixedGain must be a positive finite number, got ${this.gainValue}`);
+    if (this.fixedGain !== undefined && !(this.fixedGain > 0 && Number.isFinite(this.fixedGain))) {
+      throw new RangeError(`fixedGain must be a positive finite number, got ${this.fixedGain}`);
     }
     if (!(this.knee > 0 && this.knee < 1)) throw new RangeError(`knee must be in (0, 1), got ${this.knee}`);
   }
 
-  /** The gain in force, or undefined until a chunk with sound has been seen. */
+  /** The gain in force: the last sentence's, or undefined before one had sound. */
   get gain(): number | undefined {
     return this.gainValue;
   }
 
-  /** Scales a chunk (not in place) and limits it to (-1, 1). */
-  apply(samples: Float32Array): Float32Array {
-    if (this.gainValue === undefined) {
-      const level = rms(samples);
-      if (level > SILENCE_RMS) this.gainValue = Math.min(this.maxGain, Math.max(this.minGain, this.targetRms / level));
+  /** Chooses the next sentence's gain (kept from the sentence before when it has no sound); returns it. */
+  startSentence(level: SentenceLevel): number {
+    if (this.fixedGain !== undefined) return this.fixedGain;
+    const chosen = gainToTarget(level.framePowers, this.targetRms);
+    if (chosen !== undefined) {
+      let gain = Math.min(this.maxGain, Math.max(this.minGain, chosen));
+      if (level.peak !== undefined && level.peak > 0) gain = Math.min(gain, this.knee / level.peak);
+      this.gainValue = gain;
     }
-    const gain = this.gainValue ?? 1;
+    return this.gainValue ?? this.fallbackGain;
+  }
+
+  /** Scales a chunk by the sentence's gain (not in place) and limits it to (-1, 1). */
+  apply(samples: Float32Array): Float32Array {
+    const gain = this.gainValue ?? this.fallbackGain;
     const out = new Float32Array(samples.length);
     for (let i = 0; i < samples.length; i++) {
       const x = samples[i]! * gain;

@@ -1,19 +1,9 @@
 import { statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import wavefile from "wavefile";
 import { AtomicFile, RiffError } from "@riff/core";
+import { MAX_WAV_DATA_BYTES, pcmBytes, wavHeader, type WavInfo } from "./wav-bytes.js";
 
-const { WaveFile } = wavefile;
-
-/** Text stored in the WAV's LIST/INFO chunk. */
-export interface WavInfo {
-  /** INAM (title): e.g. the first words of the text. */
-  readonly title?: string;
-  /** ICMT (comment): e.g. the whole text. Cut to 64 KiB. */
-  readonly comment?: string;
-  /** ISFT (software). */
-  readonly software?: string;
-}
+export type { WavInfo };
 
 export interface WavWriterOptions {
   readonly sampleRate: number;
@@ -26,16 +16,15 @@ export interface WavResult {
   readonly bytes: number;
 }
 
-const MAX_TAG_CHARS = 65536;
-
 /**
  * Writes a 16-bit PCM mono WAV incrementally, so audio reaches the disk as it is made:
  *
- * 1. create() writes the RIFF/fmt/data header (built by wavefile) to a temp file beside the
- *    target (core's AtomicFile: exclusive create, unpredictable name), with the RIFF and data sizes still 0;
+ * 1. create() writes the header (wav-bytes.ts: RIFF, fmt, LIST/INFO, data) to a temp file beside
+ *    the target (core's AtomicFile: exclusive create, unpredictable name), with the RIFF and data sizes still 0;
  * 2. write() appends PCM;
- * 3. finish() appends the LIST/INFO chunk (also built by wavefile), patches the two sizes in the
- *    header, closes and renames the temp file onto the target.
+ * 3. finish() writes the header again with the sizes now known, closes and renames the temp file
+ *    onto the target. The file is wavHeader(rate, { samples, info }) + PCM: what a stream that knew
+ *    its length from the start sends (riff serve).
  *
  * abort() (or core's cleanupTempFiles(), which the CLI calls on a signal or exit) deletes the temp
  * file, so a failed or interrupted run leaves no partial WAV.
@@ -46,18 +35,15 @@ export class WavStreamWriter {
   readonly sampleRate: number;
   private file: AtomicFile | undefined;
   private readonly info: WavInfo;
-  private readonly riffSizeOffset = 4;
-  private readonly dataSizeOffset: number;
   private position: number;
   private samples = 0;
 
-  private constructor(file: AtomicFile, options: WavWriterOptions, header: Uint8Array, dataSizeOffset: number) {
+  private constructor(file: AtomicFile, options: WavWriterOptions, header: Uint8Array) {
     this.path = file.path;
     this.tempPath = file.tempPath;
     this.file = file;
     this.sampleRate = options.sampleRate;
     this.info = options.info ?? {};
-    this.dataSizeOffset = dataSizeOffset;
     this.position = header.length;
   }
 
@@ -69,9 +55,8 @@ export class WavStreamWriter {
     }
     checkTarget(target, path);
     const file = await AtomicFile.open(target, { option: "out" });
-    const header = headerBytes(options.sampleRate);
-    const dataSizeOffset = chunkOffset(header, "data") + 4;
-    const writer = new WavStreamWriter(file, options, header, dataSizeOffset);
+    const header = wavHeader(options.sampleRate, { samples: 0, info: options.info ?? {} });
+    const writer = new WavStreamWriter(file, options, header);
     await file.write(header, 0); // removes the temp file itself on failure
     return writer;
   }
@@ -88,32 +73,21 @@ export class WavStreamWriter {
   /** Appends 16-bit samples. */
   async write(pcm: Int16Array): Promise<void> {
     const file = this.openFile();
-    const bytes = new Uint8Array(pcm.length * 2);
-    const view = new DataView(bytes.buffer);
-    for (let i = 0; i < pcm.length; i++) view.setInt16(i * 2, pcm[i]!, true);
+    const bytes = pcmBytes(pcm);
     await file.write(bytes, this.position);
     this.position += bytes.length;
     this.samples += pcm.length;
   }
 
-  /** Adds the INFO chunk, fixes the sizes and moves the file into place. */
+  /** Writes the sizes into the header and moves the file into place. */
   async finish(): Promise<WavResult> {
     const file = this.openFile();
-    const dataBytes = this.samples * 2;
-    if (dataBytes > 0xffffffff - 1024 * 1024) {
+    if (this.samples * 2 > MAX_WAV_DATA_BYTES) {
       await this.abort();
       throw new RiffError(`the audio is too long for one WAV file (${this.samples} samples)`);
     }
     // Each step removes the temp file itself when it fails.
-    const list = listChunk(this.sampleRate, this.info);
-    await file.write(list, this.position);
-    this.position += list.length;
-    const size = new Uint8Array(4);
-    const view = new DataView(size.buffer);
-    view.setUint32(0, dataBytes, true);
-    await file.write(size, this.dataSizeOffset);
-    view.setUint32(0, this.position - 8, true);
-    await file.write(size, this.riffSizeOffset);
+    await file.write(wavHeader(this.sampleRate, { samples: this.samples, info: this.info }), 0);
     this.file = undefined;
     await file.commit({ fsync: true });
     return { path: this.path, samples: this.samples, bytes: this.position };
@@ -145,57 +119,4 @@ function checkTarget(target: string, given: string): void {
   } catch (error) {
     if (error instanceof RiffError) throw error;
   }
-}
-
-/** RIFF + fmt (16-bit PCM mono) + an empty data chunk, as wavefile writes them. */
-/**
- * The RIFF/fmt/data header of a 16-bit PCM mono WAV with no samples yet (built by wavefile; its two
- * sizes 0): what WavStreamWriter writes first, and what a streamed WAV (riff serve) starts with.
- */
-export function wavHeader(sampleRate: number): Uint8Array {
-  return headerBytes(sampleRate);
-}
-
-function headerBytes(sampleRate: number): Uint8Array {
-  const wav = new WaveFile();
-  wav.fromScratch(1, sampleRate, "16", new Int16Array(0));
-  const bytes = wav.toBuffer();
-  const data = chunkOffset(bytes, "data");
-  return bytes.slice(0, data + 8);
-}
-
-/** The LIST/INFO chunk wavefile writes for these tags (empty when there are none). */
-function listChunk(sampleRate: number, info: WavInfo): Uint8Array {
-  const tags: [string, string | undefined][] = [
-    ["INAM", info.title],
-    ["ICMT", info.comment],
-    ["ISFT", info.software],
-  ];
-  const present = tags.filter((t): t is [string, string] => t[1] !== undefined && t[1] !== "");
-  if (present.length === 0) return new Uint8Array(0);
-  const wav = new WaveFile();
-  wav.fromScratch(1, sampleRate, "16", new Int16Array(0));
-  for (const [tag, value] of present) wav.setTag(tag, cleanTag(value));
-  const bytes = wav.toBuffer();
-  const list = chunkOffset(bytes, "LIST");
-  return bytes.slice(list);
-}
-
-function cleanTag(value: string): string {
-  // eslint-disable-next-line no-control-regex
-  const text = value.replace(/[\u0000-\u0008\u000B-\u001F]/g, " ");
-  return text.length > MAX_TAG_CHARS ? `${text.slice(0, MAX_TAG_CHARS - 1)}…` : text;
-}
-
-/** Byte offset of the chunk `id` in a RIFF file (walking the chunk list from byte 12). */
-function chunkOffset(bytes: Uint8Array, id: string): number {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let offset = 12;
-  while (offset + 8 <= bytes.length) {
-    const name = String.fromCharCode(bytes[offset]!, bytes[offset + 1]!, bytes[offset + 2]!, bytes[offset + 3]!);
-    if (name === id) return offset;
-    const size = view.getUint32(offset + 4, true);
-    offset += 8 + size + (size % 2);
-  }
-  throw new Error(`wavefile wrote no "${id}" chunk`);
 }
