@@ -35,6 +35,21 @@ export type WorkerReply =
 
 export const NEW_TOKENS = 128;
 export const EOS = 2;
+
+/** The bare loops' greedy pick: the last row's argmax with end-of-sequence banned (as riff's runs are asked to). */
+function greedyLastRow(logits: Float32Array, vocab: number): number {
+  const offset = logits.length - vocab;
+  let best = -1;
+  let bestValue = -Infinity;
+  for (let v = 0; v < vocab; v++) {
+    const x = logits[offset + v]!;
+    if (x > bestValue && v !== EOS) {
+      bestValue = x;
+      best = v;
+    }
+  }
+  return best;
+}
 /** The realsize model's vocabulary (SmolLM2's). */
 export const VOCAB = 49152;
 
@@ -118,19 +133,24 @@ async function transformersRunner(precision: Precision, threads: number, prompt:
   };
 }
 
+/** A bare loop's session (all graph optimizations, one inter-op thread) and its layer count. */
+async function bareSession(file: string, threads: number): Promise<{ session: ort.InferenceSession; layers: number }> {
+  const session = await ort.InferenceSession.create(file, {
+    executionProviders: ["cpu"],
+    graphOptimizationLevel: "all",
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+  });
+  return { session, layers: session.inputNames.filter((n) => /^past_key_values\.\d+\.key$/.test(n)).length };
+}
+
 /**
  * The least any loop over this file can do: input ids, mask and positions in, argmax of the
  * logits, the present.* outputs fed back as past_key_values.*. No logits processing, no
  * tokenizer, no checks.
  */
 async function bareRunner(precision: Precision, threads: number, prompt: readonly number[]): Promise<{ run: Runner; dispose: () => Promise<void> }> {
-  const session = await ort.InferenceSession.create(resolve(onnxFolder, "onnx", ONNX_FILE[precision]), {
-    executionProviders: ["cpu"],
-    graphOptimizationLevel: "all",
-    intraOpNumThreads: threads,
-    interOpNumThreads: 1,
-  });
-  const layers = session.inputNames.filter((n) => /^past_key_values\.\d+\.key$/.test(n)).length;
+  const { session, layers } = await bareSession(resolve(onnxFolder, "onnx", ONNX_FILE[precision]), threads);
   const kvHeads = 3;
   const headDim = 64;
   return {
@@ -154,18 +174,7 @@ async function bareRunner(precision: Precision, threads: number, prompt: readonl
           ...past,
         };
         const out = await session.run(feeds);
-        const logits = out.logits!.data as Float32Array;
-        const vocab = Number(out.logits!.dims.at(-1));
-        const offset = logits.length - vocab;
-        let best = -1;
-        let bestValue = -Infinity;
-        for (let v = 0; v < vocab; v++) {
-          const x = logits[offset + v]!;
-          if (x > bestValue && v !== EOS) {
-            bestValue = x;
-            best = v;
-          }
-        }
+        const best = greedyLastRow(out.logits!.data as Float32Array, Number(out.logits!.dims.at(-1)));
         times.push(performance.now());
         tokens.push(best);
         const next: Record<string, ort.Tensor> = {};
@@ -191,13 +200,7 @@ async function bareRunner(precision: Precision, threads: number, prompt: readonl
  * onnxruntime-node copies every output back after a run (as riff's in-place cache does).
  */
 async function bareBuilderRunner(precision: Precision, threads: number, prompt: readonly number[]): Promise<{ run: Runner; dispose: () => Promise<void> }> {
-  const session = await ort.InferenceSession.create(resolve(modelsDir, BUILDER_FOLDER[precision], "model.onnx"), {
-    executionProviders: ["cpu"],
-    graphOptimizationLevel: "all",
-    intraOpNumThreads: threads,
-    interOpNumThreads: 1,
-  });
-  const layers = session.inputNames.filter((n) => /^past_key_values\.\d+\.key$/.test(n)).length;
+  const { session, layers } = await bareSession(resolve(modelsDir, BUILDER_FOLDER[precision], "model.onnx"), threads);
   const kvHeads = 3;
   const headDim = 64;
   const room = 32;
@@ -237,17 +240,7 @@ async function bareBuilderRunner(precision: Precision, threads: number, prompt: 
           }
         }
         const out = await session.run(feeds, fetches);
-        const logits = out.logits!.data as Float32Array;
-        const offset = logits.length - VOCAB;
-        let best = -1;
-        let bestValue = -Infinity;
-        for (let v = 0; v < VOCAB; v++) {
-          const x = logits[offset + v]!;
-          if (x > bestValue && v !== EOS) {
-            bestValue = x;
-            best = v;
-          }
-        }
+        const best = greedyLastRow(out.logits!.data as Float32Array, VOCAB);
         times.push(performance.now());
         tokens.push(best);
         length = total;
