@@ -123,7 +123,7 @@ async function vocoderQuality(voice: ArMelVoice): Promise<Record<string, unknown
   };
 }
 
-const cli = fileURLToPath(new URL("../packages/cli/dist/main.js", import.meta.url));
+const cli = fileURLToPath(new URL("../packages/cli/bundle/main.js", import.meta.url));
 
 /**
  * Whole-process time of `riff speak "Hello." --out FILE` (process start to a complete WAV) against

@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const riff = (...args: string[]) =>
-  spawnSync(process.execPath, ["packages/cli/dist/main.js", ...args], { cwd: root, encoding: "utf8" });
+  spawnSync(process.execPath, ["packages/cli/bundle/main.js", ...args], { cwd: root, encoding: "utf8" });
 
 test("riff --help lists every subcommand", () => {
   const result = riff("--help");

@@ -15,7 +15,7 @@ import { textOptionsSchema } from "@riff/text";
 import { speechOptionsSchema } from "@riff/tts";
 
 const root = resolve(fileURLToPath(new URL("..", import.meta.url)));
-const main = join(root, "packages/cli/dist/main.js");
+const main = join(root, "packages/cli/bundle/main.js");
 
 /** [args, what stderr must say]: each is refused before any model loads. */
 const CLI: ReadonlyArray<readonly [readonly string[], RegExp]> = [

@@ -9,7 +9,7 @@ import sharp from "sharp";
 import { readParameters } from "@riff/diffusion";
 
 const root = resolve(fileURLToPath(new URL("../../..", import.meta.url)));
-const main = join(root, "packages/cli/dist/main.js");
+const main = join(root, "packages/cli/bundle/main.js");
 const mnist = resolve(root, "../shared/models/mnist-ddpm");
 const sdTiny = join(root, "packages/diffusion/test/fixtures/sd-tiny");
 const noMnist = existsSync(join(mnist, "unet/model.onnx")) ? false : `no ${mnist} (../shared is not mounted)`;

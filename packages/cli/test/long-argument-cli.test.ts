@@ -10,7 +10,7 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = resolve(fileURLToPath(new URL("../../..", import.meta.url)));
-const main = join(root, "packages/cli/dist/main.js");
+const main = join(root, "packages/cli/bundle/main.js");
 const KB100 = 100_000;
 
 /** Runs riff under the usual 8 MiB stack limit, whatever the limit of the shell running the tests. */

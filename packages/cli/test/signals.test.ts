@@ -9,7 +9,7 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = resolve(fileURLToPath(new URL("../../..", import.meta.url)));
-const main = join(root, "packages/cli/dist/main.js");
+const main = join(root, "packages/cli/bundle/main.js");
 for (const model of ["kjv-llama", "shapes-diffusion", "slt-voice"]) {
   if (!existsSync(join(root, "models", model))) throw new Error(`embedded model models/${model} is missing`);
 }

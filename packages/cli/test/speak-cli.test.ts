@@ -9,7 +9,7 @@ import wavefile from "wavefile";
 
 const { WaveFile } = wavefile;
 const root = resolve(fileURLToPath(new URL("../../..", import.meta.url)));
-const main = join(root, "packages/cli/dist/main.js");
+const main = join(root, "packages/cli/bundle/main.js");
 const fixtures = join(root, "packages/tts/test/fixtures");
 const tiny = join(fixtures, "piper-tiny");
 const multi = join(fixtures, "piper-tiny-multi");

@@ -10,7 +10,7 @@ import wavefile from "wavefile";
 
 const { WaveFile } = wavefile;
 const root = resolve(fileURLToPath(new URL("../../..", import.meta.url)));
-const main = join(root, "packages/cli/dist/main.js");
+const main = join(root, "packages/cli/bundle/main.js");
 
 function riff(args: string[]): { code: number | null; stdout: Buffer; stderr: string } {
   const result = spawnSync(process.execPath, [main, ...args], { cwd: root, input: "", timeout: 120_000 });

@@ -6,7 +6,7 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = resolve(fileURLToPath(new URL("../../..", import.meta.url)));
-const main = join(root, "packages/cli/dist/main.js");
+const main = join(root, "packages/cli/bundle/main.js");
 const stories = "../shared/models/stories260K";
 const haveStories = existsSync(join(root, stories, "onnx", "model.onnx"));
 const gpt2 = join(root, "packages/text/test/fixtures/gpt2-tiny");

@@ -8,7 +8,7 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = resolve(fileURLToPath(new URL("../../..", import.meta.url)));
-const main = join(root, "packages/cli/dist/main.js");
+const main = join(root, "packages/cli/bundle/main.js");
 
 function riff(args: string[], input = ""): { code: number | null; stdout: string; stderr: string } {
   const result = spawnSync(process.execPath, [main, ...args], { cwd: root, encoding: "utf8", input, timeout: 120_000 });
