@@ -35,6 +35,24 @@ const keepModuleUrls: Plugin = {
   },
 };
 
+/**
+ * zod's `z.locales` (error messages in some 40 languages, half of zod's bundled bytes) reduced to
+ * English, the one zod configures by default and the only one riff's messages are written against:
+ * riff never calls `z.config` with another locale. About 20 ms less CPU at every start.
+ */
+const zodEnglishOnly: Plugin = {
+  name: "zod-english-only",
+  setup(esbuild) {
+    esbuild.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, ({ importer }) =>
+      /[/\\]node_modules[/\\]zod[/\\]/.test(importer) ? { path: "zod-locales", namespace: "zod-english-only" } : undefined,
+    );
+    esbuild.onLoad({ filter: /.*/, namespace: "zod-english-only" }, () => ({
+      contents: 'export { default as en } from "zod/v4/locales/en.js";',
+      resolveDir: root,
+    }));
+  },
+};
+
 rmSync(outdir, { recursive: true, force: true });
 await build({
   entryPoints: { main: `${root}packages/cli/dist/main.js` },
@@ -47,6 +65,6 @@ await build({
   external: EXTERNAL,
   // The CommonJS packages bundled here (commander) call require() for Node's built-ins.
   banner: { js: 'import { createRequire as __riffRequire } from "node:module"; const require = __riffRequire(import.meta.url);' },
-  plugins: [keepModuleUrls],
+  plugins: [keepModuleUrls, zodEnglishOnly],
   logLevel: "warning",
 });
