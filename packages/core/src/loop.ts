@@ -98,9 +98,18 @@ export async function runToEnd<State, Prediction, Choice>(
   initial: State,
   options: RunOptions,
 ): Promise<{ state: State; stopReason: StopReason; steps: number }> {
-  const iterator = runSteps(model, initial, options);
+  return drain(runSteps(model, initial, options));
+}
+
+/**
+ * Runs an async generator to its end, handing each value it yields to `onEach` (a progress bar, a
+ * timer), and returns what the generator returns: for {@link runSteps}, the final state and why it
+ * stopped, which `for await` would drop.
+ */
+export async function drain<T, R>(generator: AsyncGenerator<T, R>, onEach?: (value: T) => void): Promise<R> {
   for (;;) {
-    const next = await iterator.next();
+    const next = await generator.next();
     if (next.done) return next.value;
+    onEach?.(next.value);
   }
 }

@@ -1,4 +1,4 @@
-import { RiffError, Rng, optionError, runSteps, type Tensor } from "@riff/core";
+import { RiffError, Rng, drain, optionError, runSteps, type Tensor } from "@riff/core";
 import { denoiseModel, type DenoiseState } from "./denoise.js";
 import { inspectModel, type ModelFiles, type ModelKind } from "./model-files.js";
 import type { LoadOptions } from "./onnx-component.js";
@@ -402,12 +402,7 @@ export class DiffusionPipeline implements AsyncDisposable {
   async run(options: GenerateOptions = {}, onProgress?: (p: DenoiseProgress) => void): Promise<GenerationResult> {
     checkOptionsObject(options);
     if (onProgress !== undefined && typeof onProgress !== "function") throw new RiffError("onProgress must be a function", "onProgress");
-    const it = this.generate(options);
-    for (;;) {
-      const next = await it.next();
-      if (next.done) return next.value;
-      onProgress?.(next.value);
-    }
+    return drain(this.generate(options), onProgress);
   }
 
   /**

@@ -3,7 +3,7 @@
  * deltas and then its result or failure; the consumer iterates. Leaving the iteration early calls
  * `onLeave` (the batch then frees the request's rows at its next step).
  */
-import type { GenerationResult, TextDelta, TextStream } from "./model.js";
+import type { GenerationResult, TextDelta, TextStream } from "./results.js";
 
 export class DeltaChannel {
   private readonly queued: TextDelta[] = [];

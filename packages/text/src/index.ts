@@ -1,5 +1,5 @@
 export { loadTextModel, TextModel } from "./model.js";
-export type { Prompt, GeneratedSequence, GenerationResult, TextDelta, TextStream } from "./model.js";
+export type { Prompt, GeneratedSequence, GenerationResult, TextDelta, TextStream } from "./results.js";
 export type { TextGenerationOptions } from "./options.js";
 export { ContinuousBatch } from "./continuous-batch.js";
 export type { ContinuousBatchOptions, ContinuousBatchStats } from "./continuous-batch.js";
