@@ -24,7 +24,7 @@ export function registerConvert(program: Command): void {
   addFlags(command, convertOptionsSchema);
   command.option("--json", "print one JSON object: out, matMulNBits, changed, externalData").action(async (file: string, options: ConvertCliOptions, self: Command) => {
     const { accuracyLevel } = readFlags(convertOptionsSchema, self.opts());
-    if (accuracyLevel === undefined) throw new RiffError(`nothing to convert: give --accuracy-level (${convertOptionsSchema.allowed("accuracyLevel")}; 4 = int8 activations)`, "--accuracy-level");
+    if (accuracyLevel === undefined) throw new RiffError(`--accuracy-level is required: it is the one rewrite riff convert does (${convertOptionsSchema.allowed("accuracyLevel")}; 4 = int8 activations)`, "--accuracy-level");
     const result = await convertOnnx(file, { accuracyLevel, out: options.out }).catch((error: unknown) => {
       throw convertOptionsSchema.inVocabulary(error, "cli");
     });
