@@ -11,7 +11,7 @@ const riff = (...args: string[]) =>
 test("riff --help lists every subcommand", () => {
   const result = riff("--help");
   assert.equal(result.status, 0);
-  for (const command of ["text", "image", "speak", "models", "demo"]) {
+  for (const command of ["text", "image", "speak", "convert", "models", "demo"]) {
     assert.match(result.stdout, new RegExp(`^\\s+${command}\\b`, "m"));
   }
 });

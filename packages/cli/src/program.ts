@@ -17,6 +17,7 @@ const COMMANDS: ReadonlyArray<readonly [string, () => Promise<Register>]> = [
   ["text", async () => (await import("./commands/text.js")).registerText],
   ["image", async () => (await import("./commands/image.js")).registerImage],
   ["speak", async () => (await import("./commands/speak.js")).registerSpeak],
+  ["convert", async () => (await import("./commands/convert.js")).registerConvert],
   ["models", async () => (await import("./commands/models.js")).registerModels],
   ["demo", async () => (await import("./commands/demo.js")).registerDemo],
   ["serve", async () => (await import("./commands/serve.js")).registerServe],

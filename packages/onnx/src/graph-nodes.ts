@@ -78,6 +78,8 @@ function readNode(file: PositionedFile, start: number, end: number, out: GraphNo
 export interface Field {
   readonly field: number;
   readonly wire: number;
+  /** Where the field's key begins (a rewrite copies the bytes around the fields it replaces). */
+  readonly keyStart: number;
   /** Varint fields: the value (int64s above 2^53 lose precision; negatives read as large numbers). */
   readonly value: number;
   /** Length-delimited fields: the payload's byte range. */
@@ -105,20 +107,21 @@ export function bytesSource(bytes: Uint8Array): ByteSource {
 export function* fields(file: ByteSource, start: number, end: number): Generator<Field> {
   let pos = start;
   while (pos < end) {
+    const keyStart = pos;
     const [key, afterKey] = varint(file, pos);
     const field = Math.floor(key / 8);
     const wire = key % 8;
     pos = afterKey;
     if (wire === 0) {
       const [value, next] = varint(file, pos);
-      yield { field, wire, value, start: pos, end: next };
+      yield { field, wire, keyStart, value, start: pos, end: next };
       pos = next;
     } else if (wire === 1) pos += 8;
     else if (wire === 5) pos += 4;
     else if (wire === 2) {
       const [length, next] = varint(file, pos);
       if (next + length > end) throw new Error(`field ${field} runs past its message`);
-      yield { field, wire, value: length, start: next, end: next + length };
+      yield { field, wire, keyStart, value: length, start: next, end: next + length };
       pos = next + length;
     } else throw new Error(`unsupported protobuf wire type ${wire} at byte ${pos}`);
   }

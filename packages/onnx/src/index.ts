@@ -7,3 +7,4 @@ export { graphNodes, fields, bytesSource, type GraphNode, type Field, type ByteS
 export { ProtoWriter } from "./proto-writer.js";
 export { convInputChannels } from "./conv-channels.js";
 export { dynamicQuantizationOps, dynamicQuantizationOpsOf } from "./dynamic-quantization.js";
+export { convertOnnx, convertedPath, convertOptionsSchema, CONVERT_OPTIONS, type ConvertOnnxOptions, type ConvertResult } from "./convert.js";

@@ -47,7 +47,8 @@ export class ProtoWriter {
   }
 }
 
-function varintBytes(value: number): Uint8Array {
+/** A varint's bytes (protobuf's base-128 encoding); `value` is a non-negative safe integer. */
+export function varintBytes(value: number): Uint8Array {
   if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`a varint must be a non-negative safe integer, got ${value}`);
   const out: number[] = [];
   let rest = value;

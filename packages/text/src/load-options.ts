@@ -12,6 +12,13 @@ export const TEXT_LOAD_OPTIONS = {
     doc: "weights variant: fp32 = onnx/model.onnx, q8 = model_quantized.onnx, fp16 = model_fp16.onnx, …",
     default: "fp32",
   },
+  onnxFile: {
+    type: z.string().min(1),
+    flag: "onnx-file",
+    metavar: "path",
+    allowed: "a file inside the model folder",
+    doc: "the decoder file, relative to the model folder, in place of the dtype's (e.g. onnx/model_q4_acc4.onnx, as riff convert writes)",
+  },
   ...SESSION_LOAD_OPTIONS,
 } as const;
 

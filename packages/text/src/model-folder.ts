@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { RiffError, checkRegularFile, folderFile, readJsonObject, resolveInside } from "@riff/core";
+import { RiffError, checkRegularFile, folderFile, optionError, readJsonObject, resolveInside } from "@riff/core";
 import { readGenaiConfig } from "./genai-config.js";
 
 /**
@@ -63,10 +63,13 @@ export interface ModelFolder {
 }
 
 /** Finds and reads the files of a Hugging Face ONNX model folder; every problem is a RiffError. */
-export function readModelFolder(dir: string, options: { dtype?: TextDtype } = {}): ModelFolder {
+export function readModelFolder(dir: string, options: { dtype?: TextDtype; onnxFile?: string } = {}): ModelFolder {
   const dtype = options.dtype ?? "fp32";
   if (!(TEXT_DTYPES as readonly string[]).includes(dtype)) {
     throw new RiffError(`dtype must be one of ${TEXT_DTYPES.join(", ")}, got ${JSON.stringify(dtype)}`, "dtype");
+  }
+  if (options.onnxFile !== undefined && options.dtype !== undefined) {
+    throw optionError("onnxFile", `{onnxFile} names the decoder file itself: give it or {dtype}, not both`);
   }
   const root = resolve(dir);
   if (!existsSync(root)) throw new RiffError(`model folder not found: ${root}`, "model");
@@ -75,12 +78,12 @@ export function readModelFolder(dir: string, options: { dtype?: TextDtype } = {}
   const tokenizerJson = readJson(root, "tokenizer.json", true);
   const tokenizerConfig = withChatTemplateFile(root, readJson(root, "tokenizer_config.json", false));
   if (!existsSync(folderFile(root, "config.json")) && existsSync(folderFile(root, "genai_config.json"))) {
-    return readGenaiFolder(root, dtype, options.dtype !== undefined, tokenizerJson, tokenizerConfig);
+    return readGenaiFolder(root, dtype, options.dtype !== undefined, tokenizerJson, tokenizerConfig, options.onnxFile);
   }
   const rawConfig = readJson(root, "config.json", true);
   const generationConfig = readJson(root, "generation_config.json", false);
   const config = normaliseConfig(rawConfig, generationConfig, root, "config.json");
-  const onnxPath = findDecoder(root, dtype);
+  const onnxPath = options.onnxFile !== undefined ? chosenDecoder(root, options.onnxFile) : findDecoder(root, dtype);
   const generationConfigSource = join(root, "generation_config.json");
   return { dir: root, config, rawConfig, configFile: "config.json", generationConfig, generationConfigSource, tokenizerJson, tokenizerConfig, onnxPath, dtype };
 }
@@ -88,12 +91,20 @@ export function readModelFolder(dir: string, options: { dtype?: TextDtype } = {}
 /**
  * A folder written by onnxruntime-genai's model builder: genai_config.json in place of config.json
  * and generation_config.json, one decoder named by model.decoder.filename (its precision is the
- * builder's choice, so a dtype other than fp32, the default, is refused rather than ignored).
+ * builder's choice, so a dtype other than fp32, the default, is refused rather than ignored);
+ * onnxFile names another decoder of the folder (a copy riff convert wrote beside it).
  */
-function readGenaiFolder(root: string, dtype: TextDtype, dtypeGiven: boolean, tokenizerJson: JsonObject, tokenizerConfig: JsonObject): ModelFolder {
+function readGenaiFolder(
+  root: string,
+  dtype: TextDtype,
+  dtypeGiven: boolean,
+  tokenizerJson: JsonObject,
+  tokenizerConfig: JsonObject,
+  onnxFile: string | undefined,
+): ModelFolder {
   const path = folderFile(root, "genai_config.json");
   const genai = readGenaiConfig(readJsonObject(path, "genai_config.json", "model"), path);
-  const onnxPath = resolveInside(root, genai.decoderFile, { file: path, key: "model.decoder.filename" });
+  const onnxPath = onnxFile !== undefined ? chosenDecoder(root, onnxFile) : resolveInside(root, genai.decoderFile, { file: path, key: "model.decoder.filename" });
   if (dtypeGiven && dtype !== "fp32") {
     throw new RiffError(
       `${root} is an onnxruntime-genai folder: genai_config.json names one decoder (${genai.decoderFile}), so dtype ${dtype} cannot pick another`,
@@ -141,6 +152,16 @@ function withChatTemplateFile(dir: string, tokenizerConfig: JsonObject): JsonObj
   const size = checkRegularFile(path, "chat_template.jinja", "model");
   if (size > MAX_TEMPLATE_BYTES) throw new RiffError(`${path} is too large for a chat template (${size} bytes)`, "model");
   return { ...tokenizerConfig, chat_template: readFileSync(path, "utf8") };
+}
+
+/** The decoder named by the onnxFile option: a file inside the folder. */
+function chosenDecoder(root: string, onnxFile: string): string {
+  const path = resolveInside(root, onnxFile, { file: root, key: "onnxFile" });
+  if (!existsSync(path) || !statSync(path).isFile()) {
+    const present = [...listOnnx(root, ""), ...listOnnx(root, "onnx")];
+    throw optionError("onnxFile", `{onnxFile} names ${onnxFile}, which is not a file of ${root}${present.length > 0 ? ` (ONNX files present: ${present.join(", ")})` : ""}`);
+  }
+  return path;
 }
 
 /** onnx/model{suffix}.onnx first, then the merged decoder; the folder root as a fallback. */

@@ -25,7 +25,7 @@ import { TextTokenizer } from "./tokenizer.js";
 export async function loadTextModel(dir: string, options: LoadTextModelOptions = {}): Promise<TextModel> {
   if (typeof dir !== "string" || dir === "") throw new RiffError("loadTextModel needs the model folder's path", "dir");
   const load = textLoadOptionsSchema.parse(options, "library");
-  const folder = readModelFolder(dir, load.dtype !== undefined ? { dtype: load.dtype } : {});
+  const folder = readModelFolder(dir, { ...(load.dtype !== undefined ? { dtype: load.dtype } : {}), ...(load.onnxFile !== undefined ? { onnxFile: load.onnxFile } : {}) });
   const tokenizer = new TextTokenizer(folder.tokenizerJson, folder.tokenizerConfig);
   const ignored: string[] = [];
   const defaults = samplingOptionsFromGenerationConfig(folder.generationConfig, {
