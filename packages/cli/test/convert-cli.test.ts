@@ -7,7 +7,7 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = resolve(fileURLToPath(new URL("../../..", import.meta.url)));
-const main = join(root, "packages/cli/dist/main.js");
+const main = join(root, "packages/cli/bundle/main.js");
 const exporters = join(root, "packages/text/test/fixtures/exporters");
 
 function riff(args: string[]): { code: number | null; stdout: string; stderr: string } {
