@@ -25,7 +25,8 @@
  * Environment: RIFF_BENCH_REALSIZE_REPS (measured repetitions, default 3, after one warm-up),
  * RIFF_BENCH_REALSIZE_THREADS (comma-separated, default "1,2"), RIFF_BENCH_REALSIZE_PRECISIONS
  * (default "fp32,q8,q4"), RIFF_BENCH_REALSIZE_SYSTEMS (default all:
- * "riff,transformers,bare,llama,riff-builder,bare-builder").
+ * "riff,transformers,bare,llama,riff-builder,bare-builder,riff-convert"; riff-convert is optimum's q4
+ * after `riff convert --accuracy-level 4`, so it runs at q4 only).
  */
 import { fork, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -33,7 +34,7 @@ import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { readModelFolder, TextTokenizer } from "@riff/text";
 import { median, positiveInt, round, skipped, spread, type BenchSection } from "./section.js";
-import { BUILDER_FOLDER, GGUF_FILE, modelsDir, onnxFolder, ONNX_FILE, PROMPT, SYSTEMS, type Precision, type RunFigures, type SystemName, type WorkerReply, type WorkerRequest } from "./realsize/worker.js";
+import { BUILDER_FOLDER, CONVERTED_Q4_FILE, GGUF_FILE, modelsDir, onnxFolder, ONNX_FILE, PROMPT, SYSTEMS, type Precision, type RunFigures, type SystemName, type WorkerReply, type WorkerRequest } from "./realsize/worker.js";
 
 const WARMUP = 1;
 const SAME_PREFIX = 32;
@@ -176,7 +177,7 @@ async function run(): Promise<Record<string, unknown>> {
     for (const precision of precisions) {
       // The builder systems need build.sh's step 5 (ONNXRUNTIME_GENAI_SRC).
       const builderMissing = !existsSync(resolve(modelsDir, BUILDER_FOLDER[precision], "genai_config.json"));
-      const systems = asked.filter((s) => !(builderMissing && s.endsWith("-builder")));
+      const systems = asked.filter((s) => !(builderMissing && s.endsWith("-builder")) && (s !== "riff-convert" || precision === "q4"));
       if (builderMissing && systems.length < asked.length) notes.push(`${precision}: no models/${BUILDER_FOLDER[precision]} (build.sh with ONNXRUNTIME_GENAI_SRC makes it): builder systems skipped`);
       const { cells, errors, llamaPrompt } = await measure(precision, threads, systems, prompt, reps);
       if (llamaPrompt !== undefined) llamaPromptSame = (llamaPromptSame ?? true) && [folder.config.bosTokenId ?? 1, ...llamaPrompt].every((t, i) => t === prompt[i]) && llamaPrompt.length + 1 === prompt.length;
@@ -190,7 +191,14 @@ async function run(): Promise<Record<string, unknown>> {
         const tokens = cell.runs[0]!.tokens;
         const fp32 = riffTokens.get("fp32");
         entry[system] = {
-          file: system === "llama" ? GGUF_FILE[precision] : system.endsWith("-builder") ? `${BUILDER_FOLDER[precision]}/model.onnx` : `onnx/${ONNX_FILE[precision]}`,
+          file:
+            system === "llama"
+              ? GGUF_FILE[precision]
+              : system.endsWith("-builder")
+                ? `${BUILDER_FOLDER[precision]}/model.onnx`
+                : system === "riff-convert"
+                  ? CONVERTED_Q4_FILE
+                  : `onnx/${ONNX_FILE[precision]}`,
           decodeTokensPerSecond: spread(cell.runs.map((r) => r.decodeTokensPerSecond)),
           prefillMs: spread(cell.runs.map((r) => r.prefillMs)),
           peakRssMB: round(Math.max(...cell.runs.map((r) => r.maxRssMB))),
@@ -229,19 +237,19 @@ async function run(): Promise<Record<string, unknown>> {
         riffOverTransformersDecodeTokensPerSecond: ratio("riff", "transformers", "decodeTokensPerSecond"),
         riffBuilderOverRiffDecodeTokensPerSecond: ratio("riff-builder", "riff", "decodeTokensPerSecond"),
         riffBuilderOverBareBuilderDecodeTokensPerSecond: ratio("riff-builder", "bare-builder", "decodeTokensPerSecond"),
+        riffConvertOverRiffDecodeTokensPerSecond: ratio("riff-convert", "riff", "decodeTokensPerSecond"),
       };
       results[`${precision} ${threads} thread${threads > 1 ? "s" : ""}`] = entry;
     }
   }
-  const glance = (system: SystemName): number =>
-    round(
-      median(
-        Object.values(results).flatMap((e) => {
-          const r = (e as { overLlama?: Record<string, { decodeTokensPerSecond?: { median: number } }> }).overLlama?.[system]?.decodeTokensPerSecond;
-          return r === undefined ? [] : [r.median];
-        }),
-      ),
-    );
+  /** The median over every precision and thread count of a system's ÷ llama.cpp decode tokens/s; undefined when it did not run. */
+  const glance = (system: SystemName): number | undefined => {
+    const medians = Object.values(results).flatMap((e) => {
+      const r = (e as { overLlama?: Record<string, { decodeTokensPerSecond?: { median: number } }> }).overLlama?.[system]?.decodeTokensPerSecond;
+      return r === undefined ? [] : [r.median];
+    });
+    return medians.length === 0 ? undefined : round(median(medians));
+  };
   return {
     model: "random-weight SmolLM2-135M-shaped Llama (bench/realsize/build.sh)",
     prompt: PROMPT,
@@ -250,9 +258,10 @@ async function run(): Promise<Record<string, unknown>> {
     newTokens: 128,
     repetitions: reps,
     warmup: WARMUP,
-    // The median over every precision and thread count of ÷ llama.cpp decode tokens/s, for a glance.
+    // For a glance (see glance()).
     riffOverLlamaDecodeMedian: glance("riff"),
     riffBuilderOverLlamaDecodeMedian: glance("riff-builder"),
+    riffConvertOverLlamaDecodeMedian: glance("riff-convert"),
     ...(notes.length > 0 ? { notes: [...new Set(notes)] } : {}),
     results,
   };

@@ -120,14 +120,14 @@ if [[ -n "${ONNXRUNTIME_GENAI_SRC:-}" ]]; then
       rm -rf "$out/builder-$kind" && mv "$out/builder-$kind.tmp" "$out/builder-$kind"
     fi
   done
-  # optimum's q4 graph with the builder's activation setting (accuracy_level 4), to tell the
-  # graph's share from the kernels' in the builder's lead.
-  if [[ ! -f "$out/onnx-folder/onnx/model_q4_acc4.onnx" ]]; then
-    say "optimum q4 with accuracy_level 4"
-    "$py" "$here/make_model.py" "$out" q4acc4
-  fi
 else
   say "ONNXRUNTIME_GENAI_SRC is not set: the model builder forms are skipped (set it to an onnxruntime-genai source tree)"
+fi
+# optimum's q4 with the builder's activation setting (accuracy_level 4), written by `riff convert`
+# (the riff-convert system; it also tells the graph's share from the kernels' in the builder's lead).
+if [[ ! -f "$out/onnx-folder/onnx/model_q4_acc4.onnx" ]]; then
+  say "optimum q4 with accuracy_level 4 (riff convert)"
+  node "$here/../../packages/cli/bundle/main.js" convert "$out/onnx-folder/onnx/model_q4.onnx" --accuracy-level 4
 fi
 date -u +%FT%TZ > "$out/READY"
 say "done: $out"

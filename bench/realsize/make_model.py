@@ -6,8 +6,7 @@ Builds the realsize bench's models from nothing (run by bench/realsize/build.sh,
                tokenizer trained here on Python's own sources (byte fallback, 49,152 pieces)
   <out>/onnx/  the same weights exported by optimum (text-generation-with-past): onnx/model.onnx
                (fp32), onnx/model_quantized.onnx (onnxruntime dynamic int8) and onnx/model_q4.onnx
-               (MatMulNBits, 4-bit blocks of 32), and with step q4acc4 onnx/model_q4_acc4.onnx (the
-               same with accuracy_level 4), with the config and tokenizer files: the
+               (MatMulNBits, 4-bit blocks of 32), with the config and tokenizer files: the
                folder layout transformers.js and riff load
 
 Random weights make speed real and text meaningless; every system runs the same weights.
@@ -108,16 +107,6 @@ def quantize(out: str) -> None:
     onnx.save(q4.model.model, os.path.join(out, "onnx", "model_q4.onnx"))
 
 
-def quantize_q4_acc4(out: str) -> None:
-    """optimum's q4 with accuracy_level 4 (int8 activations in MLAS's MatMulNBits kernels), as the model builder sets it."""
-    import onnx
-    from onnxruntime.quantization.matmul_nbits_quantizer import MatMulNBitsQuantizer
-
-    q4 = MatMulNBitsQuantizer(onnx.load(os.path.join(out, "onnx", "model.onnx")), block_size=32, is_symmetric=True, accuracy_level=4)
-    q4.process()
-    onnx.save(q4.model.model, os.path.join(out, "onnx", "model_q4_acc4.onnx"))
-
-
 def main() -> int:
     out = sys.argv[1]
     step = sys.argv[2] if len(sys.argv) > 2 else "all"
@@ -132,8 +121,6 @@ def main() -> int:
     if step in ("all", "onnx"):
         export(hf, onnx_dir, work)
         quantize(onnx_dir)
-    if step == "q4acc4":
-        quantize_q4_acc4(onnx_dir)
     return 0
 
 

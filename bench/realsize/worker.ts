@@ -15,8 +15,11 @@ import * as ort from "onnxruntime-node";
 import { loadTextModel, type TextModel } from "@riff/text";
 import { AutoModelForCausalLM, BaseStreamer, env, type PreTrainedModel, type Tensor, type TextStreamer } from "@huggingface/transformers";
 
-export type SystemName = "riff" | "transformers" | "bare" | "llama" | "riff-builder" | "bare-builder";
-export const SYSTEMS: readonly SystemName[] = ["riff", "transformers", "bare", "llama", "riff-builder", "bare-builder"];
+export type SystemName = "riff" | "transformers" | "bare" | "llama" | "riff-builder" | "bare-builder" | "riff-convert";
+export const SYSTEMS: readonly SystemName[] = ["riff", "transformers", "bare", "llama", "riff-builder", "bare-builder", "riff-convert"];
+
+/** riff-convert: optimum's q4 file after `riff convert --accuracy-level 4` (build.sh writes it); q4 only. */
+export const CONVERTED_Q4_FILE = "onnx/model_q4_acc4.onnx";
 export type Precision = "fp32" | "q8" | "q4";
 
 export interface RunFigures {
@@ -75,10 +78,13 @@ function timing(start: number, times: readonly number[]): { prefillMs: number; d
   return { prefillMs: first - start, decodeTokensPerSecond: ((NEW_TOKENS - 1) * 1000) / (last - first) };
 }
 
-async function riffRunner(precision: Precision, threads: number, prompt: readonly number[], builder = false): Promise<{ run: Runner; dispose: () => Promise<void> }> {
-  const model: TextModel = builder
-    ? await loadTextModel(resolve(modelsDir, BUILDER_FOLDER[precision]), { threads })
-    : await loadTextModel(onnxFolder, { dtype: precision, threads });
+async function riffRunner(precision: Precision, threads: number, prompt: readonly number[], system: "riff" | "riff-builder" | "riff-convert"): Promise<{ run: Runner; dispose: () => Promise<void> }> {
+  const model: TextModel =
+    system === "riff-builder"
+      ? await loadTextModel(resolve(modelsDir, BUILDER_FOLDER[precision]), { threads })
+      : system === "riff-convert"
+        ? await loadTextModel(onnxFolder, { onnxFile: CONVERTED_Q4_FILE, threads })
+        : await loadTextModel(onnxFolder, { dtype: precision, threads });
   return {
     run: async () => {
       const result = await model.generate({ ids: prompt }, {
@@ -318,8 +324,8 @@ async function main(): Promise<void> {
   let runner: { run: Runner; dispose: () => Promise<void>; promptTokens?: number[] };
   try {
     runner =
-      system === "riff" || system === "riff-builder"
-        ? await riffRunner(precision, threads, prompt, system === "riff-builder")
+      system === "riff" || system === "riff-builder" || system === "riff-convert"
+        ? await riffRunner(precision, threads, prompt, system)
         : system === "transformers"
           ? await transformersRunner(precision, threads, prompt)
           : system === "bare"
