@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { basename, resolve } from "node:path";
 import Fastify, { type FastifyInstance } from "fastify";
 import { RiffError, resolveModelDir } from "@riff/core";
-import { loadTextModel } from "@riff/text";
+import { loadTextModel, type LoadTextModelOptions } from "@riff/text";
 import { DiffusionPipeline } from "@riff/diffusion";
 import { loadVoice, warmUpEspeak } from "@riff/tts";
 import { ApiError, toApiError } from "./errors.js";
@@ -42,6 +42,8 @@ export interface ServeOptions {
    * onnxruntime, between passes; on a busy machine fewer threads can serve faster.
    */
   readonly threads?: number;
+  /** Which decoder file of the text model's folder: its `dtype` variant, or an `onnxFile` (e.g. one `riff convert` wrote). */
+  readonly textLoad?: Pick<LoadTextModelOptions, "dtype" | "onnxFile">;
 }
 
 export interface RiffServer {
@@ -65,6 +67,16 @@ function positive(name: string, value: number | undefined, fallback: number): nu
   return v;
 }
 
+/**
+ * A loader's RiffError about its folder (the loaders call it `model`) re-worded for the server
+ * option that named the folder (`textModel`, `imageModel`): the server has no single "model".
+ */
+function namingOption(error: unknown, option: string): unknown {
+  if (!(error instanceof RiffError) || error.option !== "model") return error;
+  const named = error.message.startsWith("model ") || error.message.startsWith("model:");
+  return new RiffError(named ? option + error.message.slice("model".length) : `${option}: ${error.message}`, option);
+}
+
 export async function startServer(options: ServeOptions = {}): Promise<RiffServer> {
   const maxBatch = positive("maxBatch", options.maxBatch, 8);
   const maxQueue = positive("maxQueue", options.maxQueue, 64);
@@ -84,7 +96,9 @@ export async function startServer(options: ServeOptions = {}): Promise<RiffServe
   try {
     if (options.textModel !== false) {
       const dir = resolve(resolveModelDir("text", options.textModel, "textModel"));
-      const model = await loadTextModel(dir, load);
+      const model = await loadTextModel(dir, { ...options.textLoad, ...load }).catch((error: unknown) => {
+        throw namingOption(error, "textModel");
+      });
       disposers.push(() => model.dispose());
       const batch = model.continuousBatch({ maxRows: maxBatch });
       metrics.watchBatch(() => batch.stats);
@@ -92,7 +106,9 @@ export async function startServer(options: ServeOptions = {}): Promise<RiffServe
     }
     if (options.imageModel !== false) {
       const dir = resolve(resolveModelDir("image", options.imageModel, "imageModel"));
-      const pipeline = await DiffusionPipeline.load(dir, load);
+      const pipeline = await DiffusionPipeline.load(dir, load).catch((error: unknown) => {
+        throw namingOption(error, "imageModel");
+      });
       disposers.push(() => pipeline.dispose());
       image = { id: basename(dir), pipeline, queue: queue(basename(dir), 1) };
     }

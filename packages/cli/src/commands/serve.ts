@@ -31,6 +31,8 @@ function integer(flag: string, value: string, min: number, max: number): number 
   return n;
 }
 
+const LOAD_FLAGS = ["threads", "dtype", "onnxFile"] as const;
+
 export function registerServe(program: Command): void {
   const command = program
     .command("serve")
@@ -44,10 +46,11 @@ export function registerServe(program: Command): void {
     .option("--max-queue <n>", "requests waiting per model; more are answered 429", "64")
     .option("--timeout <seconds>", "stop a request that runs longer (408)", "300")
     .option("--log", "log each request (pino JSON on stdout)");
-  // --threads: one declaration (the session load options), for every served model.
-  addFlags(command, textLoadOptionsSchema, ["threads"]);
+  // From the text model's load options, declared once: --threads for every served model; --dtype
+  // and --onnx-file pick the text model's decoder file (e.g. one riff convert wrote).
+  addFlags(command, textLoadOptionsSchema, LOAD_FLAGS);
   command.action(async (options: ServeCliOptions, self: Command) => {
-    const { threads } = readFlags(textLoadOptionsSchema, self.opts(), ["threads"]);
+    const { threads, dtype, onnxFile } = readFlags(textLoadOptionsSchema, self.opts(), LOAD_FLAGS);
     const timeoutMs = integer("--timeout", options.timeout, 1, 86_400) * 1000;
     const server = await startServer({
       port: integer("--port", options.port, 0, 65535),
@@ -60,13 +63,17 @@ export function registerServe(program: Command): void {
       requestTimeoutMs: timeoutMs,
       logger: options.log === true,
       ...(threads !== undefined ? { threads } : {}),
+      textLoad: { ...(dtype !== undefined ? { dtype } : {}), ...(onnxFile !== undefined ? { onnxFile } : {}) },
     }).catch((error: unknown) => {
       if (error instanceof RiffError && error.option !== undefined) {
         const flags: Record<string, string> = { textModel: "--text-model", imageModel: "--image-model", voice: "--voice", port: "--port" };
         const flag = flags[error.option];
-        if (flag !== undefined) throw new RiffError(`${flag}: ${error.message}`, flag);
+        if (flag !== undefined) {
+          const named = error.message.startsWith(`${error.option} `) || error.message.startsWith(`${error.option}:`);
+          throw new RiffError(named ? flag + error.message.slice(error.option.length) : `${flag}: ${error.message}`, flag);
+        }
       }
-      throw error;
+      throw textLoadOptionsSchema.inVocabulary(error, "cli");
     });
     const stop = interruptSignal();
     // A signal while the models loaded interrupted the start: that one exits as any command does.
