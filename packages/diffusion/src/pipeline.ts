@@ -1,17 +1,19 @@
-import { RiffError, Rng, drain, optionError, runSteps, type Tensor } from "@riff/core";
+import { RiffError, Rng, drain, runSteps, type Tensor } from "@riff/core";
+import { encodePrompts } from "./conditioning.js";
 import { denoiseModel, type DenoiseState } from "./denoise.js";
+import { imageStart } from "./init-image.js";
 import { inspectModel, type ModelFiles, type ModelKind } from "./model-files.js";
 import type { LoadOptions } from "./onnx-component.js";
-import { MAX_PIXELS, checkGenerateOptions, imageLoadOptionsSchema, type GenerateOptions } from "./options.js";
+import { imageLoadOptionsSchema, type GenerateOptions } from "./options.js";
 import { samplerLabel, type GenerationParameters } from "./parameters.js";
-import { loadImage } from "./png.js";
-import { inpaintChannels } from "./inpaint.js";
-import { imageToSample, samplesToImages, type RasterImage, type SampleRange } from "./raster.js";
-import { chooseScheduler, defaultSteps, type SchedulerTuning } from "./scheduler-choice.js";
+import { samplesToImages, type RasterImage, type SampleRange } from "./raster.js";
+import { planRun, type ResolvedOptions, type RunPlan } from "./run-plan.js";
 import { PromptEncoder } from "./text-encoder.js";
 import { loadPromptTokenizer, tokenizerMaxLength, type PromptTokenizer } from "./tokenizer.js";
 import { LEGACY_LATENT_CHANNELS, UNet } from "./unet.js";
 import { VaeDecoder, VaeEncoder, vaeLatentChannels, vaeScaleFactor } from "./vae.js";
+
+export type { ResolvedOptions } from "./run-plan.js";
 
 /** One denoising step done: step `step` of `totalSteps` (1-based). */
 export interface DenoiseProgress {
@@ -50,26 +52,6 @@ export interface GenerationResult {
   readonly timings: GenerationTimings;
   /** Things the caller should tell the user (ignored prompt, truncated prompt). */
   readonly warnings: string[];
-}
-
-/** Options after defaults, checked against the model. */
-export interface ResolvedOptions {
-  readonly prompt: string;
-  readonly negativePrompt: string;
-  readonly steps: number;
-  readonly schedulerName: string | undefined;
-  /** The run's changes to the model's scheduler_config (Karras sigmas, timestep spacing, prediction type). */
-  readonly tuning: SchedulerTuning;
-  /** undefined for unconditional models. */
-  readonly guidanceScale: number | undefined;
-  readonly seed: number;
-  readonly width: number;
-  readonly height: number;
-  readonly numImages: number;
-  readonly initImage: GenerateOptions["initImage"];
-  /** Inpainting: white = repaint. */
-  readonly mask: GenerateOptions["mask"];
-  readonly strength: number | undefined;
 }
 
 /**
@@ -171,105 +153,35 @@ export class DiffusionPipeline implements AsyncDisposable {
 
   /** Fills defaults and checks every option against this model, without running anything. */
   resolve(given: GenerateOptions = {}): ResolvedOptions {
-    const options = checkGenerateOptions(given);
-    const conditioned = this.textEncoder !== undefined;
-    const tuning = { karras: options.karras, timestepSpacing: options.timestepSpacing, predictionType: options.predictionType };
-    if (options.mask !== undefined && !this.inpainting) {
-      throw optionError(
-        "mask",
-        `{mask} needs an inpainting model (a unet taking latents ⊕ mask ⊕ masked-image latents, 9 channels for SD); ${this.name}'s unet takes ${this.unet.channels}`,
-      );
-    }
-    if (this.inpainting && (options.mask === undefined || options.initImage === undefined)) {
-      throw optionError("mask", `${this.name} is an inpainting model: give the image ({initImage}) and a {mask} whose white part it repaints`);
-    }
-    const initStrength = options.initImage === undefined ? undefined : (options.strength ?? (options.mask !== undefined ? 1 : 0.8));
-    // Inpainting at strength 1 starts from pure noise (diffusers' is_strength_max), so any scheduler fits.
-    const partial = initStrength !== undefined && !(options.mask !== undefined && initStrength === 1);
-    const scheduler = chooseScheduler(this.files.scheduler, options.scheduler, tuning, partial);
-    const steps = options.steps ?? defaultSteps(scheduler);
-    scheduler.setTimesteps(steps); // validates steps against num_train_timesteps
-    const size = this.defaultSize;
-    const width = options.width ?? size.width;
-    const height = options.height ?? size.height;
-    const f = this.scaleFactor;
-    for (const [option, value, fixed] of [
-      ["width", width, this.unet.fixedSize?.width],
-      ["height", height, this.unet.fixedSize?.height],
-    ] as const) {
-      if (value % f !== 0) throw optionError(option, `{${option}} must be a multiple of ${f} for this latent model, got ${value}`);
-      if (fixed !== undefined && value !== fixed * f) {
-        throw optionError(option, `{${option}} must be ${fixed * f}: ${this.name} makes ${size.width}x${size.height} images only, got ${value}`);
-      }
-    }
-    const pixels = (options.numImages ?? 1) * width * height;
-    if (pixels > MAX_PIXELS) throw optionError("numImages", `{numImages} × {width} × {height} is ${pixels} pixels; at most ${MAX_PIXELS} per call`);
-    let strength: number | undefined;
-    if (options.initImage !== undefined) {
-      if (this.kind === "latent" && !this.vaeEncoder) {
-        throw optionError("initImage", `{initImage} needs a vae_encoder/, which ${this.name} lacks`);
-      }
-      strength = initStrength ?? 0.8;
-      if (Math.floor(steps * strength) < 1) {
-        throw optionError("strength", `{strength} ${strength} with ${steps} {steps} leaves no denoising step; raise {strength} or {steps}`);
-      }
-    }
-    return {
-      prompt: options.prompt ?? "",
-      negativePrompt: options.negativePrompt ?? "",
-      steps,
-      schedulerName: options.scheduler,
-      tuning,
-      guidanceScale: conditioned ? (options.guidanceScale ?? (this.kind === "latent" ? 7.5 : 4)) : undefined,
-      seed: options.seed ?? 0,
-      width,
-      height,
-      numImages: options.numImages ?? 1,
-      initImage: options.initImage,
-      mask: options.mask,
-      strength,
-    };
+    return this.plan(given).options;
   }
 
-  /** Conditioning for the unet: [2n, L, D] (unconditional rows first) with guidance, else [n, L, D]. */
-  private async encodePrompts(r: ResolvedOptions, guided: boolean, warnings: string[]): Promise<Tensor | undefined> {
-    const tokenizer = this.tokenizer;
-    const encoder = this.textEncoder;
-    if (!tokenizer || !encoder) {
+  /** The run's options and its scheduler (built once, here). */
+  private plan(given: GenerateOptions): RunPlan {
+    return planRun(
+      {
+        name: this.name,
+        kind: this.kind,
+        files: this.files,
+        conditioned: this.textEncoder !== undefined,
+        inpainting: this.inpainting,
+        unetChannels: this.unet.channels,
+        scaleFactor: this.scaleFactor,
+        defaultSize: this.defaultSize,
+        fixedSize: this.unet.fixedSize,
+        canEncodeImages: this.vaeEncoder !== undefined,
+      },
+      given,
+    );
+  }
+
+  /** The unet's text conditioning, or undefined for an unconditional model (which ignores the prompt, with a warning). */
+  private async conditioning(r: ResolvedOptions, guided: boolean, warnings: string[]): Promise<Tensor | undefined> {
+    if (!this.tokenizer || !this.textEncoder) {
       if (r.prompt.trim() !== "") warnings.push(`${this.name} is an unconditional model: the prompt is ignored`);
       return undefined;
     }
-    const cond = tokenizer.encode(r.prompt);
-    if (cond.truncated) warnings.push(`the prompt is longer than ${tokenizer.length} tokens and was truncated`);
-    const rows = [];
-    if (guided) {
-      const uncond = tokenizer.encode(r.negativePrompt);
-      if (uncond.truncated) warnings.push(`the negative prompt is longer than ${tokenizer.length} tokens and was truncated`);
-      const both = await encoder.encode([uncond, cond]);
-      const item = both.data.length / 2;
-      for (let i = 0; i < r.numImages; i++) rows.push(both.data.subarray(0, item));
-      for (let i = 0; i < r.numImages; i++) rows.push(both.data.subarray(item));
-      return stack(rows, both.dims);
-    }
-    const c = await encoder.encode([cond]);
-    for (let i = 0; i < r.numImages; i++) rows.push(c.data);
-    return stack(rows, c.dims);
-  }
-
-  /** The init image as one sample [c, H, W] in the model's pixel range ([-1, 1] for latent models). */
-  private async initPixels(r: ResolvedOptions, c: number): Promise<Float32Array> {
-    const channels = this.kind === "latent" ? 3 : c;
-    if (channels !== 1 && channels !== 3) throw new RiffError(`initImage: ${this.name} works on ${channels}-channel samples, not images`, "initImage");
-    const image = await loadImage(r.initImage!, { width: r.width, height: r.height, channels }, "initImage");
-    return imageToSample(image, this.kind === "latent" ? [-1, 1] : this.sampleRange);
-  }
-
-  /** img2img: the init image in model space (pixels, or VAE latents), repeated n times. */
-  private async initSample(pixels: Float32Array, r: ResolvedOptions, dims: readonly [number, number, number, number], rng: Rng): Promise<Float32Array> {
-    const [n, c] = dims;
-    if (this.kind !== "latent") return repeat(pixels, n);
-    const latents = await this.vaeEncoder!.encode(pixels, [1, 3, r.height, r.width], c, rng);
-    return repeat(latents.data, n);
+    return encodePrompts(this.tokenizer, this.textEncoder, r, guided, warnings);
   }
 
   /**
@@ -280,38 +192,29 @@ export class DiffusionPipeline implements AsyncDisposable {
     const start = performance.now();
     checkOptionsObject(options);
     this.checkNotDisposed();
-    const r = this.resolve(options);
+    const { options: r, scheduler } = this.plan(options);
     const warnings: string[] = [];
-    // Inpainting at strength 1 starts from noise alone, as diffusers' is_strength_max.
-    const fromNoise = r.mask !== undefined && r.strength === 1;
-    const scheduler = chooseScheduler(this.files.scheduler, r.schedulerName, r.tuning, r.initImage !== undefined && !fromNoise);
-    scheduler.setTimesteps(r.steps);
     const guided = r.guidanceScale !== undefined && r.guidanceScale > 1;
     const f = this.scaleFactor;
     const dims = [r.numImages, this.latentChannels, r.height / f, r.width / f] as const;
     const size = dims[0] * dims[1] * dims[2] * dims[3];
     const rng = new Rng(r.seed);
 
-    const context = await this.encodePrompts(r, guided, warnings);
+    const context = await this.conditioning(r, guided, warnings);
     // The starting noise comes first from the seed's stream, so it does not depend on img2img.
     const noise = rng.normalArray(size);
-    let timesteps: Float64Array = scheduler.timesteps;
-    let sample: Float32Array | undefined;
-    let extra: { data: Float32Array; channels: number } | undefined;
-    // Streams: the starting noise from the seed, the init image's VAE sample from fork(1), the masked image's from fork(2).
-    if (r.initImage !== undefined && r.strength !== undefined) {
-      if (this.kind === "latent" && this.vaeEncoder?.samplesInGraph) {
-        warnings.push(`${this.name}'s vae_encoder draws its own noise (RandomNormalLike, as diffusers' legacy ONNX export writes it): the seed does not fix this image`);
-      }
-      const initSteps = Math.min(Math.floor(r.steps * r.strength), r.steps);
-      timesteps = timesteps.slice(r.steps - initSteps);
-      const pixels = await this.initPixels(r, dims[1]);
-      if (!fromNoise) sample = scheduler.addNoise(await this.initSample(pixels, r, dims, rng.fork(1)), noise, timesteps[0]!);
-      if (r.mask !== undefined) {
-        const mask = await loadImage(r.mask, { width: r.width, height: r.height, channels: 1 }, "mask");
-        extra = await inpaintChannels({ encoder: this.vaeEncoder!, pixels, mask, dims, rng: rng.fork(2) });
-      }
-    }
+    const image =
+      r.initImage !== undefined && r.strength !== undefined
+        ? await imageStart(
+            { name: this.name, kind: this.kind, sampleRange: this.sampleRange, vaeEncoder: this.vaeEncoder },
+            { ...r, initImage: r.initImage, strength: r.strength },
+            { scheduler, dims, noise, rng },
+            warnings,
+          )
+        : undefined;
+    const timesteps = image?.timesteps ?? scheduler.timesteps;
+    const extra = image?.extra;
+    let sample = image?.sample;
     if (sample === undefined) {
       const sigma = scheduler.initNoiseSigma;
       sample = sigma === 1 ? noise : noise.map((v) => v * sigma);
@@ -432,17 +335,3 @@ function checkOptionsObject(options: unknown): void {
     throw new RiffError(`options must be an object, got ${options === null ? "null" : Array.isArray(options) ? "an array" : typeof options}`, "options");
   }
 }
-
-function stack(rows: readonly Float32Array[], itemDims: readonly number[]): Tensor {
-  const item = rows[0]?.length ?? 0;
-  const data = new Float32Array(rows.length * item);
-  rows.forEach((r, i) => data.set(r, i * item));
-  return { data, dims: [rows.length, itemDims[1] ?? 0, itemDims[2] ?? 0] };
-}
-
-function repeat(item: Float32Array, n: number): Float32Array {
-  const out = new Float32Array(item.length * n);
-  for (let i = 0; i < n; i++) out.set(item, i * item.length);
-  return out;
-}
-
