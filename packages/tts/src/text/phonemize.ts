@@ -36,6 +36,15 @@ export function bundledEspeakLanguages(): Promise<ReadonlySet<string>> {
   return espeakWasmLanguages();
 }
 
+/**
+ * Starts loading the bundled espeak-ng (compile, instantiate, initialize: a few tens of
+ * milliseconds) without phonemizing anything, for a caller about to wait on something else, such
+ * as a voice's ONNX sessions. A failure is reported by the first call that needs espeak-ng.
+ */
+export function startEspeak(): void {
+  espeakWasmLanguages().catch(() => undefined);
+}
+
 /** Every language riff can phonemize here: the bundled espeak-ng's and the system espeak-ng's. */
 export async function espeakLanguages(): Promise<ReadonlySet<string>> {
   return new Set([...(await bundledEspeakLanguages()), ...(await system.languages())]);
