@@ -22,7 +22,7 @@ export { expandAddresses, expandPhoneNumbers, addressWords, telephoneWords } fro
 export { parseSsml, breakSeconds, rateValue } from "./ssml/parse.js";
 export { sayAs, SAY_AS, type SayAs } from "./ssml/say-as.js";
 export { plainUtterances, type Utterance, type Fragment } from "./ssml/utterance.js";
-export { phonemizeSentence, espeakPhonemize, espeakLanguages, bundledEspeakLanguages, useSystemEspeak, warmUpEspeak, type PhonemizeFunction, type PhonemizeOptions } from "./text/phonemize.js";
+export { phonemizeSentence, espeakPhonemize, espeakLanguages, bundledEspeakLanguages, useSystemEspeak, warmUpEspeak, startEspeak, type PhonemizeFunction, type PhonemizeOptions } from "./text/phonemize.js";
 export { phonemesToIds, BOS, EOS, PAD, type PhonemeIdMap, type PhonemeIds, type PhonemeIdOptions } from "./text/phoneme-ids.js";
 export { RealFft, type FloatArray } from "./dsp/fft.js";
 export { Stft, hannWindow, magnitude, type StftConfig, type Spectrogram } from "./dsp/stft.js";

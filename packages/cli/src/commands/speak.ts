@@ -9,6 +9,7 @@ import {
   resolveSpeaker,
   speakToFile,
   speechOptionsSchema,
+  startEspeak,
   voiceLoadOptionsSchema,
   type SpeakToFileResult,
 } from "@riff/tts";
@@ -64,6 +65,8 @@ async function runSpeak(words: string[], options: SpeakCliOptions, flags: Readon
     throw inCli(error);
   }
   const loadStart = performance.now();
+  // espeak-ng's WASM compiles and initializes while the voice's sessions load (no sentence yet).
+  startEspeak();
   const voice = await loadVoice(voicePath, load).catch((error: unknown) => {
     throw voiceLoadOptionsSchema.inVocabulary(error, "cli");
   });

@@ -1,56 +1,48 @@
 /**
- * Phonemes through espeak-ng (the npm `phonemizer`, espeak-ng compiled to WASM, for English; the
- * system's espeak-ng program for other languages), in the form Piper
- * voices are trained on: espeak's IPA per clause, with the clause punctuation put back (". ! ?" as
- * is, ", : ;" followed by a space), language-switch flags like "(fr)" removed, and NFD-decomposed
- * so that each codepoint is one phoneme-map key.
+ * Phonemes through espeak-ng (riff's own WebAssembly build of espeak-ng 1.52.0 for English, see
+ * espeak-wasm.ts and packages/tts/espeak/; the system's espeak-ng program for other languages), in
+ * the form Piper voices are trained on: espeak's IPA per clause, with the clause punctuation put
+ * back (". ! ?" as is, ", : ;" followed by a space), language-switch flags like "(fr)" removed, and
+ * NFD-decomposed so that each codepoint is one phoneme-map key.
  *
- * `phonemizer` returns one line per clause and drops the punctuation, so each clause is phonemized
- * on its own and its terminator appended here.
+ * espeak returns one line per clause and drops the punctuation, so each clause is phonemized on
+ * its own and its terminator appended here.
  */
 
 import { RiffError } from "@riff/core";
+import { espeakWasmLanguages, espeakWasmPhonemize } from "./espeak-wasm.js";
 import { systemEspeak, type SystemEspeak } from "./system-espeak.js";
 
 /** Text → espeak IPA lines (one per clause). The default is espeak-ng; tests may pass a fake. */
 export type PhonemizeFunction = (text: string, language: string) => Promise<string[]>;
 
-let espeak: Promise<PhonemizeFunction> | undefined;
-
-let bundledLanguages: Promise<ReadonlySet<string>> | undefined;
-
 let system: SystemEspeak = systemEspeak();
 
 /**
- * espeak-ng for `language`: the bundled one (`phonemizer`, WASM, English data only; loaded on first
- * use) when it has the language, else the system's espeak-ng program (see system-espeak.ts).
+ * espeak-ng for `language`: the bundled one (WASM, English data only; loaded on first use) when it
+ * has the language, else the system's espeak-ng program (see system-espeak.ts).
  */
 export async function espeakPhonemize(text: string, language: string): Promise<string[]> {
-  if ((await bundledEspeakLanguages()).has(language.toLowerCase())) {
-    espeak ??= import("phonemizer").then((module) => module.phonemize);
-    const phonemize = await espeak;
-    return phonemize(text, language);
-  }
+  if ((await bundledEspeakLanguages()).has(language.toLowerCase())) return espeakWasmPhonemize(text, language);
   if ((await system.languages()).has(language.toLowerCase())) return system.phonemize(text, language);
   throw await unsupportedLanguage(language);
 }
 
 /**
  * The language names and voice identifiers the bundled espeak-ng knows ("en-us", "gmw/en-us", …,
- * lower-cased). `phonemizer` 1.2.1 ships English data only.
+ * lower-cased): English only.
  */
 export function bundledEspeakLanguages(): Promise<ReadonlySet<string>> {
-  bundledLanguages ??= import("phonemizer").then(async (module) => {
-    const names = new Set<string>();
-    // phonemizer's types declare one voice; list_voices() returns an array of them.
-    const voices = (await module.list_voices()) as unknown as ReadonlyArray<Awaited<ReturnType<typeof module.list_voices>>>;
-    for (const voice of voices) {
-      names.add(voice.identifier.toLowerCase());
-      for (const language of voice.languages) names.add(language.name.toLowerCase());
-    }
-    return names;
-  });
-  return bundledLanguages;
+  return espeakWasmLanguages();
+}
+
+/**
+ * Starts loading the bundled espeak-ng (compile, instantiate, initialize: a few tens of
+ * milliseconds) without phonemizing anything, for a caller about to wait on something else, such
+ * as a voice's ONNX sessions. A failure is reported by the first call that needs espeak-ng.
+ */
+export function startEspeak(): void {
+  espeakWasmLanguages().catch(() => undefined);
 }
 
 /** Every language riff can phonemize here: the bundled espeak-ng's and the system espeak-ng's. */
@@ -86,9 +78,9 @@ async function unsupportedLanguage(language: string, source?: string): Promise<R
 }
 
 /**
- * Starts espeak-ng now, e.g. while a voice loads: its WASM takes about a second to instantiate,
- * and its first few calls run unoptimized code until V8 has compiled the hot functions. One
- * ordinary sentence exercises the paths a real sentence takes.
+ * Starts espeak-ng now, e.g. while a voice loads: the bundled one compiles and instantiates its
+ * WASM and selects the voice (tens of milliseconds). One ordinary sentence exercises the paths a
+ * real sentence takes.
  */
 export async function warmUpEspeak(language = "en-us"): Promise<void> {
   await espeakPhonemize("The quick brown fox jumps over the lazy dog", language);
