@@ -17,7 +17,7 @@ const root = fileURLToPath(new URL("../", import.meta.url));
 const outdir = `${root}packages/cli/bundle`;
 
 /** Loaded from node_modules at run time: native code, or code that reads files next to itself. */
-const EXTERNAL = ["onnxruntime-node", "sharp", "@mlc-ai/web-xgrammar", "fastify", "@fastify/*", "prom-client", "pino", "phonemizer"];
+const EXTERNAL = ["onnxruntime-node", "sharp", "@mlc-ai/web-xgrammar", "fastify", "@fastify/*", "prom-client", "pino"];
 
 /** Each built @riff file's `import.meta.url` becomes its original file's URL, relative to the chunk it lands in. */
 const keepModuleUrls: Plugin = {
