@@ -6,7 +6,7 @@ mkdir -p $T
 apt-get install -y festival festvox-us-slt-hts sox r-cran-janeaustenr python3-torch python3-onnx python3-scipy
 cd $T && Rscript -e 'library(janeaustenr); writeLines(paste(austen_books()$text), "austen_lines.txt")'
 /usr/bin/python3 $R/make_corpus.py $T 1800                       # -> sentences.txt
-cd /work/main && node $R/phonemize.mjs $T/sentences.txt $T/phonemes.jsonl   # npm phonemizer (same as runtime)
+cd /work/main && node $R/phonemize.mjs $T/sentences.txt $T/phonemes.jsonl   # riff's espeak-ng (same as runtime)
 $R/synthesize_teacher.sh $T                                       # festival slt HTS -> wav (22050) + segs
 /usr/bin/python3 $R/align.py $T                                   # -> dataset.pt (ids, frames per token, log-mel)
 taskset -c 1 /usr/bin/python3 $R/train.py $T 34                    # 34 wall-clock minutes, 1 CPU thread (2989 steps)
