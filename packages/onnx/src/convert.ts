@@ -14,7 +14,7 @@ import { closeSync, existsSync, openSync, readSync, realpathSync, statSync } fro
 import { basename, dirname, join, resolve } from "node:path";
 import { z } from "zod";
 import { AtomicFile, OptionSchema, RiffError, optionError, type OptionInput } from "@riff/core";
-import { GRAPH_NODE, MODEL_GRAPH, NODE_OP_TYPE, PositionedFile, fields, type Field } from "./graph-nodes.js";
+import { GRAPH_NODE, MODEL_GRAPH, PositionedFile, fields, nodeFields, type Field } from "./graph-nodes.js";
 import { ProtoWriter, varintBytes } from "./proto-writer.js";
 
 /** The rewrites riff convert does, declared once for the library and the CLI's flags. */
@@ -56,7 +56,6 @@ const MODEL_FUNCTIONS = 25;
 const FUNCTION_NODE = 7;
 const GRAPH_INITIALIZER = 5;
 const NODE_ATTRIBUTE = 5;
-const NODE_DOMAIN = 7;
 const ATTR_NAME = 1;
 const ATTR_INT = 3;
 const ATTR_TENSOR = 5;
@@ -192,26 +191,7 @@ function rewriteGraph(file: PositionedFile, graph: Field, nodeField: number, wal
 
 /** A NodeProto: a MatMulNBits gets the accuracy_level; any other node's subgraphs are rewritten. */
 function rewriteNode(file: PositionedFile, node: Field, walk: Walk): Piece[] | undefined {
-  let opType = "";
-  let opTypeEnd = node.end;
-  let domain = "";
-  const attributes: Array<{ field: Field; name: string; int: number | undefined }> = [];
-  for (const f of fields(file, node.start, node.end)) {
-    if (f.wire !== 2) continue;
-    if (f.field === NODE_OP_TYPE) {
-      opType = file.text(f.start, f.end);
-      opTypeEnd = f.end;
-    } else if (f.field === NODE_DOMAIN) domain = file.text(f.start, f.end);
-    else if (f.field === NODE_ATTRIBUTE) {
-      let name = "";
-      let int: number | undefined;
-      for (const a of fields(file, f.start, f.end)) {
-        if (a.field === ATTR_NAME && a.wire === 2) name = file.text(a.start, a.end);
-        else if (a.field === ATTR_INT && a.wire === 0) int = a.value;
-      }
-      attributes.push({ field: f, name, int });
-    }
-  }
+  const { opType, opTypeEnd, domain, attributes } = nodeFields(file, node.start, node.end);
   if (opType === MATMUL_NBITS && domain === MICROSOFT_DOMAIN) return setAccuracyLevel(node, opTypeEnd, attributes, walk);
 
   let changed = false;

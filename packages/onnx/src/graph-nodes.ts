@@ -52,27 +52,54 @@ function readGraph(file: PositionedFile, start: number, end: number, nodeField: 
 }
 
 function readNode(file: PositionedFile, start: number, end: number, out: GraphNode[]): void {
-  let opType = "";
-  let domain = "";
+  const node = nodeFields(file, start, end);
   const intAttributes: Record<string, number> = {};
-  const subgraphs: Array<[number, number]> = [];
+  for (const a of node.attributes) if (a.int !== undefined && a.name !== "") intAttributes[a.name] = a.int;
+  out.push({ opType: node.opType, domain: node.domain, intAttributes });
+  for (const a of node.attributes) for (const g of a.subgraphs) readGraph(file, g.start, g.end, GRAPH_NODE, out);
+}
+
+/** A NodeProto's operator, domain and attributes, with where each lies in the file (for rewrites). */
+export interface NodeFields {
+  readonly opType: string;
+  /** Where the op_type field ends (the node's end when it has none). */
+  readonly opTypeEnd: number;
+  readonly domain: string;
+  readonly attributes: ReadonlyArray<{
+    readonly field: Field;
+    readonly name: string;
+    /** An INT attribute's value. */
+    readonly int: number | undefined;
+    /** A GRAPH or GRAPHS attribute's graphs (If/Loop/Scan bodies). */
+    readonly subgraphs: readonly Field[];
+  }>;
+}
+
+/** The NodeProto in bytes [start, end) of `file`. */
+export function nodeFields(file: PositionedFile, start: number, end: number): NodeFields {
+  let opType = "";
+  let opTypeEnd = end;
+  let domain = "";
+  const attributes: Array<NodeFields["attributes"][number]> = [];
   for (const f of fields(file, start, end)) {
     if (f.wire !== 2) continue;
-    if (f.field === NODE_OP_TYPE) opType = file.text(f.start, f.end);
-    else if (f.field === NODE_DOMAIN) domain = file.text(f.start, f.end);
+    if (f.field === NODE_OP_TYPE) {
+      opType = file.text(f.start, f.end);
+      opTypeEnd = f.end;
+    } else if (f.field === NODE_DOMAIN) domain = file.text(f.start, f.end);
     else if (f.field === NODE_ATTRIBUTE) {
       let name = "";
       let int: number | undefined;
+      const subgraphs: Field[] = [];
       for (const a of fields(file, f.start, f.end)) {
         if (a.field === ATTR_NAME && a.wire === 2) name = file.text(a.start, a.end);
         else if (a.field === ATTR_INT && a.wire === 0) int = a.value;
-        else if ((a.field === ATTR_GRAPH || a.field === ATTR_GRAPHS) && a.wire === 2) subgraphs.push([a.start, a.end]);
+        else if ((a.field === ATTR_GRAPH || a.field === ATTR_GRAPHS) && a.wire === 2) subgraphs.push(a);
       }
-      if (int !== undefined && name !== "") intAttributes[name] = int;
+      attributes.push({ field: f, name, int, subgraphs });
     }
   }
-  out.push({ opType, domain, intAttributes });
-  for (const [s, e] of subgraphs) readGraph(file, s, e, GRAPH_NODE, out);
+  return { opType, opTypeEnd, domain, attributes };
 }
 
 export interface Field {
