@@ -111,7 +111,7 @@ export async function convertOnnx(input: string, options: ConvertOnnxOptions): P
   }
 
   const file = new PositionedFile(source);
-  let pieces: Piece[];
+  let pieces: Piece[] | undefined;
   const walk: Walk = { level: accuracyLevel, matMulNBits: 0, changed: 0, externalData: new Set() };
   try {
     pieces = rewriteMessage(0, file.size, (f) => {
@@ -129,7 +129,7 @@ export async function convertOnnx(input: string, options: ConvertOnnxOptions): P
   if (walk.matMulNBits === 0) {
     throw optionError("accuracyLevel", `{accuracyLevel} sets MatMulNBits nodes' accuracy_level, and ${source} has none (riff convert rewrites 4-bit MatMulNBits models, such as optimum's model_q4.onnx)`);
   }
-  if (walk.changed === 0) {
+  if (walk.changed === 0 || pieces === undefined) {
     throw optionError("accuracyLevel", `every MatMulNBits node of ${source} already has accuracy_level ${accuracyLevel}: nothing to convert ({accuracyLevel} ${accuracyLevel})`);
   }
   const externalData = [...walk.externalData];
@@ -147,7 +147,7 @@ export async function convertOnnx(input: string, options: ConvertOnnxOptions): P
  * The message [start, end) with the length-delimited fields `rewrite` changes replaced (it returns
  * the field's new payload, or undefined to keep it): unchanged bytes are copied as ranges.
  */
-function rewriteMessage(start: number, end: number, rewrite: (f: Field) => Piece[] | undefined, file: PositionedFile): Piece[] {
+function rewriteMessage(start: number, end: number, rewrite: (f: Field) => Piece[] | undefined, file: PositionedFile): Piece[] | undefined {
   const pieces: Piece[] = [];
   let copied = start;
   for (const f of fields(file, start, end)) {
@@ -157,6 +157,8 @@ function rewriteMessage(start: number, end: number, rewrite: (f: Field) => Piece
     pieces.push({ start: copied, end: f.keyStart }, ...lengthDelimited(f.field, payload));
     copied = f.end;
   }
+  // Nothing rewritten: the caller keeps the message's bytes as they are.
+  if (pieces.length === 0) return undefined;
   pieces.push({ start: copied, end });
   return pieces;
 }
@@ -175,18 +177,13 @@ function sizeOf(pieces: readonly Piece[]): number {
 
 /** A GraphProto (or FunctionProto, whose nodes are field 7): its nodes rewritten, its initializers checked for external data. */
 function rewriteGraph(file: PositionedFile, graph: Field, nodeField: number, walk: Walk): Piece[] | undefined {
-  let changed = false;
-  const pieces = rewriteMessage(graph.start, graph.end, (f) => {
+  return rewriteMessage(graph.start, graph.end, (f) => {
     if (nodeField === GRAPH_NODE && f.field === GRAPH_INITIALIZER) {
       noteExternalData(file, f, walk);
       return undefined;
     }
-    if (f.field !== nodeField) return undefined;
-    const node = rewriteNode(file, f, walk);
-    if (node !== undefined) changed = true;
-    return node;
+    return f.field === nodeField ? rewriteNode(file, f, walk) : undefined;
   }, file);
-  return changed ? pieces : undefined;
 }
 
 /** A NodeProto: a MatMulNBits gets the accuracy_level; any other node's subgraphs are rewritten. */
@@ -194,30 +191,18 @@ function rewriteNode(file: PositionedFile, node: Field, walk: Walk): Piece[] | u
   const { opType, opTypeEnd, domain, attributes } = nodeFields(file, node.start, node.end);
   if (opType === MATMUL_NBITS && domain === MICROSOFT_DOMAIN) return setAccuracyLevel(node, opTypeEnd, attributes, walk);
 
-  let changed = false;
-  const pieces = rewriteMessage(node.start, node.end, (f) => {
-    if (f.field !== NODE_ATTRIBUTE) return undefined;
-    const attribute = rewriteAttribute(file, f, walk);
-    if (attribute !== undefined) changed = true;
-    return attribute;
-  }, file);
-  return changed ? pieces : undefined;
+  return rewriteMessage(node.start, node.end, (f) => (f.field === NODE_ATTRIBUTE ? rewriteAttribute(file, f, walk) : undefined), file);
 }
 
 /** An AttributeProto of another node: its subgraphs (If/Loop/Scan bodies) rewritten, its tensors checked for external data. */
 function rewriteAttribute(file: PositionedFile, attribute: Field, walk: Walk): Piece[] | undefined {
-  let changed = false;
-  const pieces = rewriteMessage(attribute.start, attribute.end, (f) => {
+  return rewriteMessage(attribute.start, attribute.end, (f) => {
     if (f.field === ATTR_TENSOR || f.field === ATTR_TENSORS) {
       noteExternalData(file, f, walk);
       return undefined;
     }
-    if (f.field !== ATTR_GRAPH && f.field !== ATTR_GRAPHS) return undefined;
-    const graph = rewriteGraph(file, f, GRAPH_NODE, walk);
-    if (graph !== undefined) changed = true;
-    return graph;
+    return f.field === ATTR_GRAPH || f.field === ATTR_GRAPHS ? rewriteGraph(file, f, GRAPH_NODE, walk) : undefined;
   }, file);
-  return changed ? pieces : undefined;
 }
 
 /**
