@@ -174,8 +174,20 @@ export class ContinuousBatch {
       },
     );
     this.waiting.push(arrival);
-    this.loop ??= this.run().finally(() => (this.loop = undefined));
+    this.start();
     return channel;
+  }
+
+  /**
+   * Runs the scheduler unless it runs already. A request that joins after run() saw nothing left
+   * but before its promise settled would find a loop that is ending: so an ending loop starts the
+   * next one itself when anything waits.
+   */
+  private start(): void {
+    this.loop ??= this.run().finally(() => {
+      this.loop = undefined;
+      if (this.waiting.length > 0 || this.slots.length > 0) this.start();
+    });
   }
 
   private async member(

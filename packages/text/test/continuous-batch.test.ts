@@ -178,3 +178,17 @@ test("kjv-llama (the default model): greedy and seeded requests inside a busy ba
   const single = await alone(m, jobs);
   assertSame(together, single);
 });
+
+test("kjv-llama: requests that join the moment the previous ones finish are served (the ending loop starts the next)", async () => {
+  const batch = kjv!.continuousBatch({ maxRows: 8 });
+  const wave = (seed: number): Promise<number[]> =>
+    Promise.all(
+      [0, 1, 2, 3].map(async (i) => {
+        let tokens = 0;
+        for await (const delta of batch.stream("In the beginning", { maxNewTokens: 6, minNewTokens: 6, temperature: 0.8, seed: seed + i })) tokens += delta.tokens.length;
+        return tokens;
+      }),
+    );
+  for (let round = 0; round < 3; round++) assert.deepEqual(await wave(10 * round), [6, 6, 6, 6], `round ${round}`);
+  assert.equal(batch.stats.freed.finished, 12);
+});
