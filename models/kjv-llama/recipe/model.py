@@ -67,14 +67,16 @@ class Block(nn.Module):
             k = torch.cat([past_k, k], dim=2)
             v = torch.cat([past_v, v], dim=2)
         present = (k, v)
+        # GQA without repeating k and v: the `rep` query heads that share a KV head (heads
+        # kv*rep .. kv*rep+rep-1, as HF's repeat_kv orders them) are stacked along the query axis,
+        # so each KV head is read once by one matmul instead of being copied `rep` times per step.
         rep = c.num_attention_heads // c.num_key_value_heads
-        if rep > 1:
-            S = k.shape[2]
-            k = k[:, :, None].expand(B, c.num_key_value_heads, rep, S, c.head_dim).reshape(B, c.num_attention_heads, S, c.head_dim)
-            v = v[:, :, None].expand(B, c.num_key_value_heads, rep, S, c.head_dim).reshape(B, c.num_attention_heads, S, c.head_dim)
-        att = torch.matmul(q, k.transpose(2, 3)) * (1.0 / math.sqrt(c.head_dim)) + mask
+        kvh = c.num_key_value_heads
+        qg = q.reshape(B, kvh, rep * T, c.head_dim)
+        att = torch.matmul(qg, k.transpose(2, 3)) * (1.0 / math.sqrt(c.head_dim)) + mask.repeat(1, 1, rep, 1)
         att = torch.softmax(att, dim=-1)
-        y = torch.matmul(att, v).transpose(1, 2).reshape(B, T, c.num_attention_heads * c.head_dim)
+        y = torch.matmul(att, v).reshape(B, c.num_attention_heads, T, c.head_dim)
+        y = y.transpose(1, 2).reshape(B, T, c.num_attention_heads * c.head_dim)
         x = x + self.o_proj(y)
         h = self.post_attention_layernorm(x)
         x = x + self.down_proj(F.silu(self.gate_proj(h)) * self.up_proj(h))
