@@ -2,6 +2,7 @@ import { existsSync, openSync, readSync, closeSync, statSync } from "node:fs";
 import * as ort from "onnxruntime-node";
 import { RiffError } from "@riff/core";
 import { prepareOnnxruntime } from "./runtime-env.js";
+import { onnxSessionOptions } from "./session-options.js";
 import { resolveThreads } from "./threads.js";
 
 /** Element types riff feeds and reads. */
@@ -73,19 +74,14 @@ export class OnnxSession {
   private static async create(source: string | Uint8Array, path: string, options: SessionOptions): Promise<OnnxSession> {
     const role = options.role ?? "model";
     const threads = resolveThreads(options.threads);
-    const executionProviders = [options.executionProvider ?? "cpu"];
-    if (executionProviders[0] === "cuda" && !cudaAvailable()) {
+    const executionProvider = options.executionProvider ?? "cpu";
+    if (executionProvider === "cuda" && !cudaAvailable()) {
       throw new RiffError(
         `execution provider "cuda" is not available in this onnxruntime-node build (available: ${availableProviders().join(", ")})`,
         "executionProvider",
       );
     }
-    const sessionOptions: ort.InferenceSession.SessionOptions = {
-      executionProviders,
-      graphOptimizationLevel: "all",
-      intraOpNumThreads: threads,
-      interOpNumThreads: 1,
-    };
+    const sessionOptions = onnxSessionOptions(threads, executionProvider);
     prepareOnnxruntime();
     let session: ort.InferenceSession;
     try {

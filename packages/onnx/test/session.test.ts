@@ -153,3 +153,14 @@ test("float16 builds a half-precision tensor from raw bits", () => {
   assert.deepEqual(Array.from(floatData(t)), [1, -2, 0.5, 65504, 2 ** -24, -0]);
   assert.throws(() => float16(bits, [4]), /size|length|match/i);
 });
+
+test("sessions run with idle pool threads that block, not spin (allow_spinning 0), and the threads asked for", async () => {
+  const { onnxSessionOptions } = await import("../src/session-options.js");
+  const options = onnxSessionOptions(2, "cpu");
+  assert.equal(options.intraOpNumThreads, 2);
+  assert.equal(options.interOpNumThreads, 1);
+  assert.deepEqual(options.extra, { "session.intra_op.allow_spinning": "0" });
+  // onnxruntime-node takes them (it refuses a non-string value in extra).
+  const session = await OnnxSession.load(fixture("affine.onnx"), { threads: 2 });
+  await session.dispose();
+});
