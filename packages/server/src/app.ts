@@ -136,6 +136,9 @@ export async function startServer(options: ServeOptions = {}): Promise<RiffServe
     const route = request.routeOptions.url ?? "unmatched";
     metrics.requests.inc({ route, status: String(reply.statusCode) });
     metrics.latency.observe({ route }, reply.elapsedTime / 1000);
+    // A response that ends while the server drains closes its connection: left open, the idle
+    // keep-alive socket would hold close() until it timed out (72 s), long after the last request.
+    if (closing !== undefined) request.raw.socket.end();
   });
   app.setErrorHandler(async (error, request, reply) => {
     const api = toApiError(error);

@@ -85,6 +85,8 @@ test("SIGTERM: the streaming request in flight finishes, new requests are refuse
     assert.equal(result.tokens, TOKENS, "every token of the request in flight arrived");
     assert.ok(result.done, "the stream ended with data: [DONE]");
     assert.ok(result.at <= exit.at + 1, "the response ended before the process");
+    // The client's keep-alive connection must not hold the exit (it did, for fastify's 72 s keep-alive timeout).
+    assert.ok(exit.at - result.at < 10_000, `riff exited ${((exit.at - result.at) / 1000).toFixed(1)} s after the last response`);
     assert.equal(exit.code, 0, `exit code; stderr: ${s.stderr()}`);
     assert.match(s.stderr(), /stopping: finishing the requests in flight/);
     assert.doesNotMatch(s.stderr(), /interrupted|Error/);
