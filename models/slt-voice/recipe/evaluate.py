@@ -4,7 +4,13 @@ duration error of the duration head, RTF of the Python step loop; writes sample.
 usage: evaluate.py TRAIN_DIR OUT_DIR [N_SENTENCES]"""
 import json, os, sys, time, wave
 import numpy as np, torch
-from scipy.fft import dct
+try:
+    from scipy.fft import dct
+except ImportError:  # no scipy: the same unnormalised DCT-II, y_k = 2 sum_n x_n cos(pi k (2n+1) / (2N)), as a matrix
+    def dct(x, type=2, axis=1):
+        n = x.shape[axis]
+        m = 2 * np.cos(np.pi * np.arange(n)[:, None] * (2 * np.arange(n)[None, :] + 1) / (2 * n))
+        return np.moveaxis(np.tensordot(np.moveaxis(x, axis, -1), m.T, axes=1), -1, axis)
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import *
 from model import Voice
@@ -13,8 +19,9 @@ from runtime import synthesize
 T, OUT = sys.argv[1], sys.argv[2]
 NS = int(sys.argv[3]) if len(sys.argv) > 3 else 30
 torch.set_num_threads(1)
-model = Voice(); model.load_state_dict(torch.load(f"{T}/ckpt.pt")["model"]); model.eval()
-held = torch.load(f"{T}/dataset.pt")[-60:][:NS]
+model = Voice(); LOAD = {"weights_only": False} if tuple(int(v) for v in torch.__version__.split(".")[:2]) >= (1, 13) else {}
+model.load_state_dict(torch.load(f"{T}/ckpt.pt", **LOAD)["model"]); model.eval()
+held = torch.load(f"{T}/dataset.pt", **LOAD)[-60:][:NS]
 MS = HOP / SR * 1000
 K = 10 / np.log(10) * np.sqrt(2)
 

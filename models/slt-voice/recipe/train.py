@@ -1,5 +1,8 @@
 #!/usr/bin/python3
-"""Teacher-forced training of riff-ar-mel. usage: train.py TRAIN_DIR MINUTES"""
+"""Teacher-forced training of riff-ar-mel. usage: train.py TRAIN_DIR MINUTES
+Optional environment: LR_MAX (1e-3), LR_MIN (1e-4): the cosine schedule's ends; INIT: a state_dict checkpoint
+({"model": ...}, e.g. from ckpt_from_onnx.py) to start from when TRAIN_DIR has no ckpt.pt (fresh optimizer);
+MAX_STEPS: stop after this many steps in this run (timing); N_HELDOUT (60)."""
 import os, sys, time, random, math
 import numpy as np, torch, torch.nn.functional as F
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -9,22 +12,29 @@ from model import Voice, build_condition, GO_VALUE
 torch.set_num_threads(1)
 torch.manual_seed(0); random.seed(0)
 T = sys.argv[1]; MINUTES = float(sys.argv[2])
-N_HELDOUT = 60
+N_HELDOUT = int(os.environ.get("N_HELDOUT", "60"))
+LR_MAX = float(os.environ.get("LR_MAX", "1e-3")); LR_MIN = float(os.environ.get("LR_MIN", "1e-4"))
+MAX_STEPS = int(os.environ.get("MAX_STEPS", "0"))
+LOAD = {"weights_only": False} if tuple(int(v) for v in torch.__version__.split(".")[:2]) >= (1, 13) else {}
 FRAMES_PER_BATCH = 4000
 TF_NOISE = 0.4  # std of Gaussian noise added to teacher-forced previous frames (raw log-mel units)
 
-data = torch.load(f"{T}/dataset.pt")
+data = torch.load(f"{T}/dataset.pt", **LOAD)
 train, held = data[:-N_HELDOUT], data[-N_HELDOUT:]
 allmel = np.concatenate([d["mel"].astype(np.float32) for d in train[:400]])
 model = Voice()
 ck = f"{T}/ckpt.pt"
 step0, t_used = 0, 0.0
-opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+opt = torch.optim.Adam(model.parameters(), lr=LR_MAX)
 if os.path.exists(ck):
-    s = torch.load(ck); model.load_state_dict(s["model"]); opt.load_state_dict(s["opt"]); step0 = s["step"]; t_used = s.get("t_used", 0.0)
+    s = torch.load(ck, **LOAD); model.load_state_dict(s["model"]); opt.load_state_dict(s["opt"]); step0 = s["step"]; t_used = s.get("t_used", 0.0)
     print("resumed", step0, flush=True)
+elif os.environ.get("INIT"):
+    model.load_state_dict(torch.load(os.environ["INIT"], **LOAD)["model"])  # keeps its mel_mean / mel_std
+    print("initialised from", os.environ["INIT"], flush=True)
 else:
     model.dec.mel_mean.copy_(torch.from_numpy(allmel.mean(0))); model.dec.mel_std.copy_(torch.from_numpy(allmel.std(0)))
+print("torch", torch.__version__, "lr", LR_MAX, "->", LR_MIN, flush=True)
 print("params", sum(p.numel() for p in model.parameters()), "train", len(train), "held", len(held), flush=True)
 
 
@@ -67,13 +77,18 @@ t_start = time.time() - t_used * 60
 deadline = time.time() + MINUTES * 60
 step = step0; last_ck = time.time()
 sched_total = None
-while time.time() < deadline:
+model.eval()
+with torch.no_grad():
+    hm, hd = run_batch(held[:16], False)
+print(f"  held-out (teacher forced) at step {step0}: mel_l1 {hm.item():.4f} dur_mse {hd.item():.4f}", flush=True)
+t_run = time.time()
+while time.time() < deadline and not (MAX_STEPS and step - step0 >= MAX_STEPS):
     for bi in batches():
-        if time.time() >= deadline: break
+        if time.time() >= deadline or (MAX_STEPS and step - step0 >= MAX_STEPS): break
         model.train()
         # cosine-ish decay over the planned wall clock
         frac = min(1.0, (time.time() - t_start) / (MINUTES * 60 + t_used * 60))
-        for g in opt.param_groups: g["lr"] = 1e-3 * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * frac)))
+        for g in opt.param_groups: g["lr"] = LR_MIN + (LR_MAX - LR_MIN) * 0.5 * (1 + math.cos(math.pi * frac))
         ml, dlos = run_batch([train[i] for i in bi])
         loss = ml + dlos
         opt.zero_grad(); loss.backward()
@@ -89,4 +104,5 @@ while time.time() < deadline:
                 hm, hd = run_batch(held[:16], False)
             print(f"  held-out (teacher forced) mel_l1 {hm.item():.4f} dur_mse {hd.item():.4f}", flush=True)
 torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "step": step, "t_used": (time.time() - t_start) / 60}, ck + ".tmp"); os.replace(ck + ".tmp", ck)
+print(f"steps/s this run {(step - step0) / (time.time() - t_run):.3f}", flush=True)
 print("done", step, "steps", f"{(time.time()-t_start)/60:.1f} min", flush=True)
