@@ -15,7 +15,7 @@
  * the machine runs, though on a busy machine onnxruntime's waiting threads spin and count too.
  *
  * RIFF_BENCH_THREADS sets the onnxruntime intra-op threads of the server and of the library
- * model alike (default: riff's own default, the physical cores available, as `riff serve` runs).
+ * model alike (default: riff's own, as `riff serve` runs: one thread for the small default model).
  * RIFF_BENCH_SERVE_REPS (default 3) alternates the one-at-a-time and concurrent loads that many
  * times; the speedup is the median of the per-repetition ratios, their spread reported beside it.
  */

@@ -1,5 +1,5 @@
 export { OnnxSession, availableProviders } from "./session.js";
-export { MAX_THREADS, defaultThreads, physicalCoresInCpuinfo } from "./threads.js";
+export { MAX_THREADS, SMALL_MODEL_BYTES, defaultThreads, isSmallModel, physicalCoresInCpuinfo } from "./threads.js";
 export type { DataType, ValueInfo, ExecutionProvider, SessionOptions, SessionStats, OrtTensor, Feeds, Fetches } from "./session.js";
 export { float32, float64, float16, int64, int32, bool, integers, floatData, dimsOf } from "./tensors.js";
 export { SESSION_LOAD_OPTIONS } from "./load-options.js";

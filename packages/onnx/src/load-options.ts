@@ -11,7 +11,7 @@ export const SESSION_LOAD_OPTIONS = {
     flag: "threads",
     metavar: "n",
     doc: "onnxruntime intra-op threads",
-    default: "the physical cores available",
+    default: "1 for a model under 16 MiB, else the physical cores available",
   },
   executionProvider: {
     type: z.enum(["cpu", "cuda"]),

@@ -20,7 +20,10 @@ export type ExecutionProvider = "cpu" | "cuda";
 export interface SessionOptions {
   /** Where to run. "cuda" needs an onnxruntime-node build with CUDA; otherwise a clear error. */
   readonly executionProvider?: ExecutionProvider;
-  /** Intra-op threads, 1 to {@link MAX_THREADS}; default: the physical cores available to this process ({@link defaultThreads}). */
+  /**
+   * Intra-op threads, 1 to {@link MAX_THREADS}; default: 1 for a model under 16 MiB
+   * ({@link isSmallModel}), else the physical cores available to this process ({@link defaultThreads}).
+   */
   readonly threads?: number;
   /** Names the model must have; a missing one is an error that names it. */
   readonly requiredInputs?: readonly string[];
@@ -45,14 +48,17 @@ export type Fetches = Record<string, ort.Tensor | null>;
 /** An ONNX model ready to run. Call dispose() when done: it frees the native session. */
 export class OnnxSession {
   readonly path: string;
+  /** The intra-op threads it runs on. */
+  readonly threads: number;
   readonly inputs: readonly ValueInfo[];
   readonly outputs: readonly ValueInfo[];
   private session: ort.InferenceSession | undefined;
   private runCount = 0;
   private runTotalMs = 0;
 
-  private constructor(path: string, session: ort.InferenceSession) {
+  private constructor(path: string, session: ort.InferenceSession, threads: number) {
     this.path = path;
+    this.threads = threads;
     this.session = session;
     this.inputs = session.inputMetadata.map(describe);
     this.outputs = session.outputMetadata.map(describe);
@@ -73,7 +79,7 @@ export class OnnxSession {
 
   private static async create(source: string | Uint8Array, path: string, options: SessionOptions): Promise<OnnxSession> {
     const role = options.role ?? "model";
-    const threads = resolveThreads(options.threads);
+    const threads = resolveThreads(options.threads, source);
     const executionProvider = options.executionProvider ?? "cpu";
     if (executionProvider === "cuda" && !cudaAvailable()) {
       throw new RiffError(
@@ -89,7 +95,7 @@ export class OnnxSession {
     } catch (error) {
       throw new RiffError(explainLoadFailure(path, role, error));
     }
-    const loaded = new OnnxSession(path, session);
+    const loaded = new OnnxSession(path, session, threads);
     try {
       loaded.require(options.requiredInputs ?? [], "input");
       loaded.require(options.requiredOutputs ?? [], "output");

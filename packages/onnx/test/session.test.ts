@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { RiffError } from "@riff/core";
-import { MAX_THREADS, OnnxSession, defaultThreads, physicalCoresInCpuinfo, float16, float32, int64, floatData, dimsOf } from "@riff/onnx";
+import { MAX_THREADS, OnnxSession, SMALL_MODEL_BYTES, defaultThreads, isSmallModel, physicalCoresInCpuinfo, float16, float32, int64, floatData, dimsOf } from "@riff/onnx";
 
 const fixture = (name: string): string => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
 
@@ -74,10 +74,27 @@ test("thread count is passed through", async () => {
   await session.dispose();
 });
 
-test("threads default to the available physical cores; absurd counts are refused by name", async () => {
+test("threads default to 1 for a small model, else the available physical cores; absurd counts are refused by name", async () => {
   assert.equal(MAX_THREADS, 256);
   const physical = process.platform === "linux" ? physicalCoresInCpuinfo(readFileSync("/proc/cpuinfo", "utf8")) : undefined;
   assert.equal(defaultThreads(), Math.min(MAX_THREADS, availableParallelism(), physical ?? Infinity));
+  const small = await OnnxSession.load(fixture("affine.onnx"));
+  assert.equal(small.threads, 1);
+  await small.dispose();
+  const asked = await OnnxSession.load(fixture("affine.onnx"), { threads: 2 });
+  assert.equal(asked.threads, 2);
+  await asked.dispose();
+  // A graph of 18 KB whose weights are in model.onnx.data is not a small model, whatever its file's size.
+  const external = fileURLToPath(new URL("../../text/test/fixtures/exporters/genai-llama-int4-cpu/model.onnx", import.meta.url));
+  const bytes = readFileSync(external);
+  assert.ok(bytes.length < SMALL_MODEL_BYTES);
+  assert.equal(isSmallModel(bytes), false);
+  const big = await OnnxSession.load(external);
+  assert.equal(big.threads, defaultThreads());
+  await big.dispose();
+  assert.equal(isSmallModel(readFileSync(fixture("affine.onnx"))), true);
+  assert.equal(isSmallModel(new Uint8Array(SMALL_MODEL_BYTES - 1)), true);
+  assert.equal(isSmallModel(new Uint8Array(SMALL_MODEL_BYTES)), false);
   for (const threads of [0, -1, 1.5, MAX_THREADS + 1, 100_000, Number.NaN]) {
     await assert.rejects(OnnxSession.load(fixture("affine.onnx"), { threads }), (e: unknown) => {
       assert.ok(e instanceof RiffError, String(e));

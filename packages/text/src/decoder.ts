@@ -5,7 +5,7 @@ import type { ModelConfig } from "./model-folder.js";
 import { StepFeeds } from "./step-feeds.js";
 
 export interface DecoderOptions {
-  /** Intra-op threads for onnxruntime (default: the available physical cores, see @riff/onnx defaultThreads). */
+  /** Intra-op threads for onnxruntime (default: 1 for a model under 16 MiB, else the available physical cores; see @riff/onnx resolveThreads). */
   readonly threads?: number | undefined;
   readonly executionProvider?: ExecutionProvider | undefined;
 }

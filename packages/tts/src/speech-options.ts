@@ -64,7 +64,7 @@ export const speechToFileOptionsSchema = speechOptionsSchema.extend("speech", {
 /** loadVoice()'s options: threads and execution provider, shared with every modality. */
 export const voiceLoadOptionsSchema = new OptionSchema("voice load", {
   ...SESSION_LOAD_OPTIONS,
-  threads: { ...SESSION_LOAD_OPTIONS.threads, default: "1 for riff's mel voices (their steps are too small to share), the available cores for Piper voices" },
+  threads: { ...SESSION_LOAD_OPTIONS.threads, default: "1 for riff's mel voices (their steps are too small to share) and for a Piper voice under 16 MiB, else the physical cores available" },
 });
 
 export type SpeakOptionsInput = OptionInput<typeof SPEECH_OPTIONS>;
