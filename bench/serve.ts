@@ -16,6 +16,8 @@
  *
  * RIFF_BENCH_THREADS sets the onnxruntime intra-op threads of the server and of the library
  * model alike (default: riff's own, as `riff serve` runs: one thread for the small default model).
+ * RIFF_BENCH_TEXT_WORKERS sets riff serve's --text-workers (default: riff's own, one worker for
+ * the small default model on 2 cores or more).
  * RIFF_BENCH_SERVE_REPS (default 3) alternates the one-at-a-time and concurrent loads that many
  * times; the speedup is the median of the per-repetition ratios, their spread reported beside it.
  */
@@ -141,10 +143,15 @@ export const serveSection: BenchSection = {
     const threads = threadsSetting === "auto" ? undefined : positiveInt("RIFF_BENCH_THREADS", 1);
     const sessions = threads !== undefined ? { threads } : {};
     const reps = positiveInt("RIFF_BENCH_SERVE_REPS", 3);
+    const workers = process.env.RIFF_BENCH_TEXT_WORKERS !== undefined ? { textWorkers: Number(process.env.RIFF_BENCH_TEXT_WORKERS) } : {};
     const server: BenchServer = inProcess
-      ? { ...(await startServer({ port: 0, maxBatch: MAX_BATCH, imageModel: false, voice: false, ...sessions })), cpuSeconds: async () => Number.NaN }
+      ? { ...(await startServer({ port: 0, maxBatch: MAX_BATCH, imageModel: false, voice: false, ...sessions, ...workers })), cpuSeconds: async () => Number.NaN }
       : await childServer(threads);
-    const figures: Record<string, unknown> = { server: inProcess ? "in the bench's process" : "a child process", threads: threads ?? "riff's default" };
+    const figures: Record<string, unknown> = {
+      server: inProcess ? "in the bench's process" : "a child process",
+      threads: threads ?? "riff's default",
+      textWorkers: process.env.RIFF_BENCH_TEXT_WORKERS ?? "riff's default",
+    };
     try {
       await client(server.url, 0); // warm-up
       for (const clients of [8, 32]) {

@@ -4,6 +4,7 @@
  * flight before freeing the models.
  */
 import { readFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { basename, resolve } from "node:path";
 import Fastify, { type FastifyInstance } from "fastify";
 import { RiffError, resolveModelDir } from "@riff/core";
@@ -13,7 +14,9 @@ import { loadVoice, warmUpEspeak } from "@riff/tts";
 import { ApiError, toApiError } from "./errors.js";
 import { ServerMetrics } from "./metrics.js";
 import { ModelQueue } from "./queue.js";
+import { TextEngines } from "./text-engines.js";
 import { registerTextRoutes, type TextService } from "./text-routes.js";
+import { WorkerEngine } from "./worker-engine.js";
 import { registerImageRoutes, type ImageService } from "./image-routes.js";
 import { registerSpeechRoutes, type SpeechService } from "./speech-routes.js";
 
@@ -42,6 +45,13 @@ export interface ServeOptions {
    * onnxruntime, between passes; on a busy machine fewer threads can serve faster.
    */
   readonly threads?: number;
+  /**
+   * Worker threads that each hold a copy of the text model and decode a continuous batch of their
+   * own beside the server's, for requests that arrive while others generate. Default: 1 when the
+   * text model decodes on one onnxruntime thread (a small model) and the machine has 2 cores or
+   * more, else 0 (a larger model's own threads already use the cores).
+   */
+  readonly textWorkers?: number;
   /** Which decoder file of the text model's folder: its `dtype` variant, or an `onnxFile` (e.g. one `riff convert` wrote). */
   readonly textLoad?: Pick<LoadTextModelOptions, "dtype" | "onnxFile">;
 }
@@ -58,6 +68,9 @@ export interface RiffServer {
    */
   close(): Promise<void>;
 }
+
+/** The most worker copies of the text model a server starts. */
+export const MAX_TEXT_WORKERS = 64;
 
 const PAGE = new URL("../public/index.html", import.meta.url);
 
@@ -83,6 +96,10 @@ export async function startServer(options: ServeOptions = {}): Promise<RiffServe
   const timeoutMs = positive("requestTimeoutMs", options.requestTimeoutMs, 300_000);
   const port = options.port ?? 8080;
   const load = options.threads !== undefined ? { threads: positive("threads", options.threads, 1) } : {};
+  const { textWorkers } = options;
+  if (textWorkers !== undefined && !(Number.isInteger(textWorkers) && textWorkers >= 0 && textWorkers <= MAX_TEXT_WORKERS)) {
+    throw new RiffError(`textWorkers must be an integer in [0, ${MAX_TEXT_WORKERS}], got ${String(textWorkers)}`, "textWorkers");
+  }
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RiffError(`port must be an integer in [0, 65535], got ${port}`, "port");
   const metrics = new ServerMetrics();
   const disposers: Array<() => Promise<void>> = [];
@@ -100,7 +117,15 @@ export async function startServer(options: ServeOptions = {}): Promise<RiffServe
         throw namingOption(error, "textModel");
       });
       disposers.push(() => model.dispose());
-      const batch = model.continuousBatch({ maxRows: maxBatch });
+      const textLoad = { ...options.textLoad, ...load };
+      const workers: WorkerEngine[] = [];
+      const workerCount = options.textWorkers ?? (model.threads === 1 && availableParallelism() >= 2 ? 1 : 0);
+      for (let i = 0; i < workerCount; i++) {
+        const worker = await WorkerEngine.start({ dir, load: textLoad, maxRows: maxBatch });
+        disposers.push(() => worker.dispose());
+        workers.push(worker);
+      }
+      const batch = new TextEngines(model.continuousBatch({ maxRows: maxBatch }), workers);
       metrics.watchBatch(() => batch.stats);
       text = { id: basename(dir), model, batch, queue: queue(basename(dir), maxBatch) };
     }

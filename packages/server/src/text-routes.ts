@@ -7,10 +7,11 @@ import { randomUUID } from "node:crypto";
 import { Readable } from "node:stream";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { ChosenTokenLogprobs } from "@riff/core";
-import type { ContinuousBatch, GenerationResult, TextDelta, TextModel, TextStopReason } from "@riff/text";
+import type { GenerationResult, TextDelta, TextModel, TextStopReason } from "@riff/text";
 import { bodyObject, checkModel } from "./fields.js";
 
 import type { ModelQueue } from "./queue.js";
+import type { TextBatch } from "./text-engines.js";
 import type { ServerMetrics } from "./metrics.js";
 import { requestSignal } from "./request-signal.js";
 import { parseTextRequest, textErrorFor, type TextEndpoint, type TextRequest } from "./text-request.js";
@@ -18,8 +19,11 @@ import { parseTextRequest, textErrorFor, type TextEndpoint, type TextRequest } f
 export interface TextService {
   readonly id: string;
   readonly model: TextModel;
-  /** Every text request generates in this continuous batch (beam search and drafting run alone). */
-  readonly batch: ContinuousBatch;
+  /**
+   * Every text request generates in a continuous batch (beam search and drafting run alone): the
+   * server's own, or a worker copy's (see TextEngines).
+   */
+  readonly batch: TextBatch;
   /** Admission: at most --max-batch requests in the batch, --max-queue waiting. */
   readonly queue: ModelQueue;
 }

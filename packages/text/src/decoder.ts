@@ -225,6 +225,12 @@ export class Decoder {
     return (this.constants[name] ??= bool([value], [1]));
   }
 
+  /** The intra-op threads its session runs on. */
+  get threads(): number {
+    if (this.session === undefined) throw new RiffError("the text model was disposed");
+    return this.session.threads;
+  }
+
   /** The session's run counters (see {@link OnnxSession.stats}). */
   get stats(): SessionStats {
     if (this.session === undefined) throw new RiffError("the text model was disposed");

@@ -2,6 +2,7 @@ export { loadTextModel, TextModel } from "./model.js";
 export type { Prompt, GeneratedSequence, GenerationResult, TextDelta, TextStream } from "./results.js";
 export type { TextGenerationOptions } from "./options.js";
 export { ContinuousBatch } from "./continuous-batch.js";
+export { DeltaChannel } from "./delta-channel.js";
 export type { ContinuousBatchOptions, ContinuousBatchStats } from "./continuous-batch.js";
 export type { ResponseFormat } from "./structured/response-format.js";
 export { GRAMMAR_CACHE_SIZE } from "./structured/grammar-cache.js";

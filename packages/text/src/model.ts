@@ -185,6 +185,11 @@ export class TextModel implements AsyncDisposable {
     return this.decoder.stats;
   }
 
+  /** The onnxruntime intra-op threads the decoder runs on (the `threads` it was loaded with, or the default for its size). */
+  get threads(): number {
+    return this.decoder.threads;
+  }
+
   /**
    * Frees the model. A generate() or stream() in progress ends at its next step with stopReason
    * "aborted" (the step running finishes first); later calls throw a RiffError.

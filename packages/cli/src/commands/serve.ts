@@ -5,7 +5,7 @@
  */
 import type { Command } from "commander";
 import { RiffError } from "@riff/core";
-import { startServer } from "@riff/server";
+import { MAX_TEXT_WORKERS, startServer } from "@riff/server";
 import { textLoadOptionsSchema } from "@riff/text";
 import { addFlags, readFlags } from "../flags.js";
 import { interruptSignal, stopOnSignal } from "../signals.js";
@@ -21,6 +21,7 @@ interface ServeCliOptions {
   readonly voice?: string;
   readonly maxBatch: string;
   readonly maxQueue: string;
+  readonly textWorkers?: string;
   readonly timeout: string;
   readonly log?: boolean;
 }
@@ -44,6 +45,7 @@ export function registerServe(program: Command): void {
     .option("--voice <path>", "voice folder or Piper .onnx (default: the embedded voice)")
     .option("--max-batch <n>", "text requests generating at once", "8")
     .option("--max-queue <n>", "requests waiting per model; more are answered 429", "64")
+    .option("--text-workers <n>", "worker threads with a copy of the text model, each decoding a batch of its own (default: 1 for a small model on 2+ cores, else 0)")
     .option("--timeout <seconds>", "stop a request that runs longer (408)", "300")
     .option("--log", "log each request (pino JSON on stdout)");
   // From the text model's load options, declared once: --threads for every served model; --dtype
@@ -60,6 +62,7 @@ export function registerServe(program: Command): void {
       voice: options.voice,
       maxBatch: integer("--max-batch", options.maxBatch, 1, 1024),
       maxQueue: integer("--max-queue", options.maxQueue, 1, 1_000_000),
+      ...(options.textWorkers !== undefined ? { textWorkers: integer("--text-workers", options.textWorkers, 0, MAX_TEXT_WORKERS) } : {}),
       requestTimeoutMs: timeoutMs,
       logger: options.log === true,
       ...(threads !== undefined ? { threads } : {}),
