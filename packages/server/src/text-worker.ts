@@ -4,7 +4,7 @@
  * once per turn of its event loop, so a step of 16 rows is one message, not 16.
  */
 import { parentPort, workerData } from "node:worker_threads";
-import { loadTextModel, type TextGenerationOptions } from "@riff/text";
+import { loadTextModel, type Prompt, type TextGenerationOptions } from "@riff/text";
 import { sendError, type FromWorker, type RequestEvent, type TextWorkerData, type ToWorker } from "./text-worker-protocol.js";
 
 const port = parentPort!;
@@ -29,7 +29,7 @@ try {
     pending.push(event);
   };
 
-  const serve = async (id: number, prompt: Parameters<typeof batch.stream>[0], given: Omit<TextGenerationOptions, "signal">, stream: boolean): Promise<void> => {
+  const serve = async (id: number, prompt: Prompt, given: Omit<TextGenerationOptions, "signal">, stream: boolean): Promise<void> => {
     const controller = new AbortController();
     running.set(id, controller);
     const options = { ...given, signal: controller.signal };
