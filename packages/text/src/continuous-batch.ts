@@ -4,34 +4,24 @@
  * prefilled on its own (with the other newcomers of that step, left-padded) and its KV rows are
  * spliced into the running cache (the shorter side left-padded, masked out by attention_mask);
  * a row that finishes, or whose request is aborted, leaves the cache at the next step. Each
- * request keeps its own options, logits processors, Rng stream (seeded as when it runs alone),
- * stop strings, token limit, logprobs, responseFormat matchers and AbortSignal, so its output is
- * the one it gets alone.
+ * request (a BatchRequest) keeps its own options, logits processors, Rng stream (seeded as when it
+ * runs alone), stop strings, token limit, logprobs, responseFormat matchers and AbortSignal, so its
+ * output is the one it gets alone; this file is the scheduler that decides which rows run.
  *
  * Beam search and prompt lookup (asked for explicitly) run alone, outside the shared batch, as
  * TextModel.stream() runs them; so does every request on a decoder that cannot take left padding
- * (TextModel.leftPaddingOff: no attention_mask or position_ids input, GroupQueryAttention). Greedy requests do not draft by default here (the batch is the
- * speed-up).
+ * (TextModel.leftPaddingOff: no attention_mask or position_ids input, GroupQueryAttention).
+ * Greedy requests do not draft by default here (the batch is the speed-up).
  */
-import {
-  RiffError,
-  Rng,
-  applyProcessors,
-  createLogitsProcessors,
-  greedy,
-  sampleCategorical,
-  tokenLogprobs,
-  type LogitsProcessor,
-} from "@riff/core";
+import { RiffError } from "@riff/core";
 import { prefill } from "./batch.js";
+import { BatchRequest } from "./batch-request.js";
 import { DeltaChannel } from "./delta-channel.js";
 import type { Decoder } from "./decoder.js";
-import { appendToken, rowEnds, type RowEnds, type SampledRow } from "./generate.js";
 import { KvCache } from "./kv-cache.js";
 import type { TextModel } from "./model.js";
-import type { GeneratedSequence, GenerationResult, Prompt, TextStream } from "./results.js";
+import type { GenerationResult, Prompt, TextStream } from "./results.js";
 import type { ResolvedOptions, TextGenerationOptions } from "./options.js";
-import { TextTracker } from "./stream.js";
 import type { RowConstraints } from "./structured/constraint.js";
 import type { GrammarSource } from "./structured/response-format.js";
 
@@ -64,34 +54,16 @@ export interface BatchHost {
   constraints(grammar: GrammarSource, rows: number, eosTokenIds: readonly number[]): Promise<RowConstraints>;
 }
 
-/** One request in the batch: its rows (num_return_sequences of them) and everything of its own. */
-interface Member {
-  readonly prompt: readonly number[];
-  readonly rows: SampledRow[];
-  readonly options: ResolvedOptions;
-  readonly processors: LogitsProcessor[];
-  readonly ends: RowEnds;
-  readonly rng: Rng;
-  readonly constraints: RowConstraints | undefined;
-  readonly streaming: boolean;
-  readonly channel: DeltaChannel;
-  readonly signal: AbortSignal;
-  readonly started: number;
-  prefillMs: number;
-  firstTokenAt: number;
-  failed: boolean;
-}
-
 /** A request still being prepared (its grammar compiling), then ready to join (undefined: it already ended). */
 interface Arrival {
   settled: boolean;
-  member: Member | undefined;
+  member: BatchRequest | undefined;
   ready: Promise<void>;
 }
 
 /** A row of the running batch: which member, which of its rows; its left padding and next token. */
 interface Slot {
-  readonly member: Member;
+  readonly member: BatchRequest;
   readonly index: number;
   pad: number;
   next: number;
@@ -190,6 +162,7 @@ export class ContinuousBatch {
     });
   }
 
+  /** The request, its grammar compiled; undefined when it ended at once (no tokens asked for, or aborted). */
   private async member(
     ids: readonly number[],
     resolved: ResolvedOptions,
@@ -197,42 +170,15 @@ export class ContinuousBatch {
     channel: DeltaChannel,
     signal: AbortSignal,
     started: number,
-  ): Promise<Member | undefined> {
-    const n = resolved.numReturnSequences;
-    const rows = Array.from({ length: n }, (): SampledRow => ({
-      prompt: ids,
-      tokens: [...ids],
-      generated: [],
-      logprobs: [],
-      tracker: new TextTracker(this.host.model.tokenizer, ids, resolved.stop),
-      stopReason: undefined,
-      delta: "",
-      fresh: 0,
-    }));
-    const trackText = streaming || resolved.stop.length > 0;
-    const member: Member = {
-      prompt: ids,
-      rows,
-      options: resolved,
-      processors: createLogitsProcessors(resolved.sampling),
-      ends: rowEnds(resolved, trackText),
-      rng: new Rng(resolved.seed),
-      constraints: undefined,
-      streaming,
-      channel,
-      signal,
-      started,
-      prefillMs: 0,
-      firstTokenAt: 0,
-      failed: false,
-    };
+  ): Promise<BatchRequest | undefined> {
+    const member = new BatchRequest(ids, resolved, streaming, channel, signal, started, this.host.model.tokenizer);
     if (resolved.maxNewTokens === 0 || signal.aborted) {
-      for (const row of rows) row.stopReason = signal.aborted ? "aborted" : "length";
-      await this.finish(member);
+      member.stop(signal.aborted ? "aborted" : "length");
+      await member.finish();
       return undefined;
     }
-    const constraints = resolved.grammar === undefined ? undefined : await this.host.constraints(resolved.grammar, n, resolved.eosTokenIds);
-    return { ...member, constraints };
+    if (resolved.grammar !== undefined) member.constraints = await this.host.constraints(resolved.grammar, resolved.numReturnSequences, resolved.eosTokenIds);
+    return member;
   }
 
   /** The scheduler: admit newcomers, one decode step for every row, drop finished rows; until idle. */
@@ -251,15 +197,12 @@ export class ContinuousBatch {
 
   /** Rows of aborted requests end now ("aborted"); retire() then frees them. */
   private abortLeft(): void {
-    for (const { member } of this.slots) {
-      if (!member.signal.aborted) continue;
-      for (const row of member.rows) row.stopReason ??= "aborted";
-    }
+    for (const { member } of this.slots) if (member.signal.aborted) member.stop("aborted");
   }
 
   /** Prefills the newcomers that are ready and fit, samples their first token, splices them in. */
   private async admit(): Promise<void> {
-    const ready: Member[] = [];
+    const ready: BatchRequest[] = [];
     let room = this.maxRows - this.slots.length;
     while (this.waiting.length > 0) {
       const head = this.waiting[0]!;
@@ -269,8 +212,8 @@ export class ContinuousBatch {
       this.waiting.shift();
       if (m === undefined) continue;
       if (m.signal.aborted) {
-        for (const row of m.rows) row.stopReason = "aborted";
-        await this.finish(m);
+        m.stop("aborted");
+        await m.finish();
         continue;
       }
       ready.push(m);
@@ -283,7 +226,7 @@ export class ContinuousBatch {
       const masks = ready.map((m) => m.constraints?.prepare(() => true));
       [out] = await Promise.all([prefill(this.host.decoder, ready.map((m) => m.prompt), this.padId, 1), ...masks]);
     } catch (error) {
-      for (const m of ready) this.fail(m, error);
+      for (const m of ready) m.fail(error);
       return;
     }
     const now = performance.now();
@@ -293,7 +236,7 @@ export class ContinuousBatch {
       member.prefillMs = now - started;
       member.firstTokenAt = now;
       const scores = out.logits.subarray(p * out.vocab, (p + 1) * out.vocab);
-      const ok = this.sampleMember(member, member.rows.map(() => scores.slice()), member.rows.map((_, i) => i));
+      const ok = member.sample(member.rows.map(() => scores.slice()), member.rows.map((_, i) => i));
       if (!ok) return;
       member.rows.forEach((row, index) => {
         if (row.stopReason !== undefined) return;
@@ -329,7 +272,7 @@ export class ContinuousBatch {
         ...masks,
       ]);
     } catch (error) {
-      for (const m of members) this.fail(m, error);
+      for (const m of members) m.fail(error);
       return;
     }
     this.counts.steps++;
@@ -338,7 +281,7 @@ export class ContinuousBatch {
     for (const member of members) {
       const mine = slots.flatMap((s, r) => (s.member === member ? [r] : []));
       const scores = mine.map((r) => out.logits.subarray(r * out.vocab, (r + 1) * out.vocab));
-      if (!this.sampleMember(member, scores, mine.map((r) => slots[r]!.index))) continue;
+      if (!member.sample(scores, mine.map((r) => slots[r]!.index))) continue;
       for (const r of mine) {
         const slot = slots[r]!;
         const row = member.rows[slot.index]!;
@@ -347,45 +290,10 @@ export class ContinuousBatch {
     }
   }
 
-  /**
-   * Samples one token for each of a member's live rows (in row order, from its own Rng, as
-   * SamplingModel does alone) and streams row 0's delta. False when the member failed.
-   */
-  private sampleMember(member: Member, scores: Float32Array[], indices: readonly number[]): boolean {
-    const { options, constraints } = member;
-    try {
-      indices.forEach((index, k) => {
-        const row = member.rows[index]!;
-        row.delta = "";
-        row.fresh = 0;
-        if (row.stopReason !== undefined) return;
-        const s = scores[k]!;
-        constraints?.apply(index, s);
-        const raw = options.logprobs ? s.slice() : undefined;
-        applyProcessors(member.processors, s, { tokens: row.tokens, promptLength: row.prompt.length });
-        const token = options.greedy ? greedy(s) : sampleCategorical(s, member.rng);
-        constraints?.accept(index, token);
-        appendToken(row, token, raw === undefined ? undefined : tokenLogprobs(raw, token, options.topLogprobs), member.ends);
-      });
-    } catch (error) {
-      this.fail(member, error);
-      return false;
-    }
-    const row = member.rows[0]!;
-    if (member.streaming && row.fresh > 0) {
-      member.channel.push({
-        text: row.delta,
-        tokens: row.generated.slice(-row.fresh),
-        ...(options.logprobs ? { logprobs: row.logprobs.slice(-row.fresh) } : {}),
-      });
-    }
-    return true;
-  }
-
   /** Drops the rows that ended from the cache (trimming padding every row shares) and finishes their requests. */
   private async retire(): Promise<void> {
     const keep: Slot[] = [];
-    const done = new Set<Member>();
+    const done = new Set<BatchRequest>();
     for (const slot of this.slots) {
       const row = slot.member.rows[slot.index]!;
       if (slot.member.failed) this.counts.freed.failed++;
@@ -393,7 +301,7 @@ export class ContinuousBatch {
         keep.push(slot);
         continue;
       } else this.counts.freed[row.stopReason === "aborted" ? "aborted" : "finished"]++;
-      if (!slot.member.failed && slot.member.rows.every((r) => r.stopReason !== undefined)) done.add(slot.member);
+      if (!slot.member.failed && slot.member.done) done.add(slot.member);
     }
     if (keep.length !== this.slots.length) {
       const old = this.cache!;
@@ -406,59 +314,6 @@ export class ContinuousBatch {
       }
       this.slots = keep;
     }
-    for (const member of done) await this.finish(member);
-  }
-
-  private fail(member: Member, error: unknown): void {
-    if (member.failed) return;
-    member.failed = true;
-    member.constraints?.dispose();
-    member.channel.fail(error);
-  }
-
-  /** The request's result, as TextModel's runSampling builds it. */
-  private async finish(member: Member): Promise<void> {
-    const { options, constraints, rows } = member;
-    try {
-      const totalMs = performance.now() - member.started;
-      for (const row of rows) {
-        row.stopReason ??= member.signal.aborted ? "aborted" : "length";
-        if (!member.ends.trackText) row.tracker.update(row.generated, true);
-        const tail = row.tracker.flush();
-        if (member.streaming && row === rows[0] && tail !== "") member.channel.push({ text: tail, tokens: [] });
-      }
-      const incomplete: boolean[] = [];
-      for (const [r, row] of rows.entries()) {
-        if (constraints === undefined) continue;
-        const reason = row.stopReason;
-        incomplete[r] = reason !== "eos" && (reason === "stop_string" || !(await constraints.complete(r, options.eosTokenIds)));
-      }
-      const sequences = rows.map((row, i): GeneratedSequence => ({
-        text: row.tracker.text,
-        tokens: row.generated,
-        tokenCount: row.generated.length,
-        stopReason: row.stopReason!,
-        ...(constraints !== undefined ? { incomplete: incomplete[i]! } : {}),
-        ...(options.logprobs ? { logprobs: row.logprobs } : {}),
-      }));
-      const first = sequences[0]!;
-      const decodeMs = member.firstTokenAt > 0 ? performance.now() - member.firstTokenAt : 0;
-      const decoded = Math.max(0, first.tokenCount - 1);
-      const tokensPerSecond = decoded > 0 && decodeMs > 0 ? (decoded * 1000) / decodeMs : totalMs > 0 ? (first.tokenCount * 1000) / totalMs : 0;
-      member.channel.finish({
-        ...first,
-        promptTokens: member.prompt.length,
-        prefillMs: member.prefillMs,
-        totalMs,
-        tokensPerSecond,
-        seed: options.seed,
-        sequences,
-        promptLookupNumTokens: 0,
-      });
-    } catch (error) {
-      member.channel.fail(error);
-    } finally {
-      constraints?.dispose();
-    }
+    for (const member of done) await member.finish();
   }
 }
