@@ -7,10 +7,9 @@
  */
 import { Rng, applyProcessors, createLogitsProcessors, greedy, sampleCategorical, tokenLogprobs, type LogitsProcessor } from "@riff/core";
 import type { DeltaChannel } from "./delta-channel.js";
-import { appendToken, rowEnds, type RowEnds, type SampledRow } from "./generate.js";
+import { appendToken, newRow, rowEnds, type RowEnds, type SampledRow } from "./generate.js";
 import type { ResolvedOptions } from "./options.js";
 import type { GeneratedSequence } from "./results.js";
-import { TextTracker } from "./stream.js";
 import type { RowConstraints } from "./structured/constraint.js";
 import type { TextTokenizer } from "./tokenizer.js";
 
@@ -35,16 +34,7 @@ export class BatchRequest {
     readonly started: number,
     tokenizer: TextTokenizer,
   ) {
-    this.rows = Array.from({ length: options.numReturnSequences }, (): SampledRow => ({
-      prompt,
-      tokens: [...prompt],
-      generated: [],
-      logprobs: [],
-      tracker: new TextTracker(tokenizer, prompt, options.stop),
-      stopReason: undefined,
-      delta: "",
-      fresh: 0,
-    }));
+    this.rows = Array.from({ length: options.numReturnSequences }, () => newRow(prompt, tokenizer, options.stop));
     this.processors = createLogitsProcessors(options.sampling);
     this.ends = rowEnds(options, streaming || options.stop.length > 0);
     this.rng = new Rng(options.seed);

@@ -13,7 +13,8 @@ import { prefill } from "./batch.js";
 import type { Decoder } from "./decoder.js";
 import type { KvCache } from "./kv-cache.js";
 import type { ResolvedOptions } from "./options.js";
-import type { TextTracker } from "./stream.js";
+import { TextTracker } from "./stream.js";
+import type { TextTokenizer } from "./tokenizer.js";
 import type { RowConstraints } from "./structured/constraint.js";
 
 /** Why one sequence ended. */
@@ -32,6 +33,11 @@ export interface SampledRow {
   delta: string;
   /** How many tokens the last step appended (0 once stopped; more than 1 with prompt lookup). */
   fresh: number;
+}
+
+/** A fresh row for `prompt`: nothing generated yet, its text tracked against `stop`. */
+export function newRow(prompt: readonly number[], tokenizer: TextTokenizer, stop: readonly string[]): SampledRow {
+  return { prompt, tokens: [...prompt], generated: [], logprobs: [], tracker: new TextTracker(tokenizer, prompt, stop), stopReason: undefined, delta: "", fresh: 0 };
 }
 
 export interface SamplingState {

@@ -4,27 +4,15 @@
  * deltas when streaming, and returns one result per prompt.
  */
 import { Rng, runSteps, type StepEvent } from "@riff/core";
-import { SamplingModel, type SampledRow, type SamplingState } from "./generate.js";
+import { SamplingModel, newRow, type SampledRow, type SamplingState } from "./generate.js";
 import { LookupModel } from "./lookup-decoding.js";
 import { Timing, summarise, type GeneratedSequence, type GenerationResult, type TextDelta } from "./results.js";
 import type { RunContext } from "./run-context.js";
-import { TextTracker } from "./stream.js";
 
 export async function* runSampling(run: RunContext, streaming: boolean): AsyncGenerator<TextDelta, GenerationResult[]> {
   const { decoder, tokenizer, prompts, options, padId, constraints } = run;
   const n = options.numReturnSequences;
-  const rows: SampledRow[] = prompts.flatMap((prompt) =>
-    Array.from({ length: n }, () => ({
-      prompt,
-      tokens: [...prompt],
-      generated: [],
-      logprobs: [],
-      tracker: new TextTracker(tokenizer, prompt, options.stop),
-      stopReason: undefined,
-      delta: "",
-      fresh: 0,
-    })),
-  );
+  const rows: SampledRow[] = prompts.flatMap((prompt) => Array.from({ length: n }, () => newRow(prompt, tokenizer, options.stop)));
   const trackText = streaming || options.stop.length > 0;
   const state: SamplingState = { rows, cache: undefined, pads: [], next: [] };
   const timing = new Timing();
