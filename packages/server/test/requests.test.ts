@@ -138,7 +138,9 @@ test("32 concurrent streaming clients get their own complete output; 8 leaving m
   assert.equal(await metric("riff_text_batch_rows "), 0);
   const steps = (await metric('riff_text_batch_steps{count="steps"}')) - stepsBefore;
   const rowSteps = (await metric('riff_text_batch_steps{count="rows"}')) - rowStepsBefore;
-  assert.ok(rowSteps / steps > 8, `mean rows per forward pass ${rowSteps / steps}`);
+  // Summed over the server's batches (its own and, on 2 cores or more, a text worker's, 16 clients
+  // each): a pass decodes many clients at once, where one at a time would make it 1.
+  assert.ok(rowSteps / steps > 4, `mean rows per forward pass ${rowSteps / steps}`);
   assert.equal(await metric('riff_queue_depth{model="kjv-llama"}'), 0);
 });
 
