@@ -45,13 +45,19 @@ export function werSentences(): string[] {
     .filter((l) => l !== "");
 }
 
-/** Speaks every sentence into DIR/NN.wav with a riff voice (seed 1, the voice's defaults). */
-export async function synthesizeRiff(voice: Voice, sentences: readonly string[], dir: string): Promise<void> {
+/** Speaks every sentence into DIR/NN.wav with a riff voice (the voice's defaults, one seed). */
+export async function synthesizeRiff(voice: Voice, sentences: readonly string[], dir: string, seed = 1): Promise<void> {
   mkdirSync(dir, { recursive: true });
   for (const [i, text] of sentences.entries()) {
-    await speakToFile(text, join(dir, `${String(i).padStart(2, "0")}.wav`), { voice, seed: 1 });
+    await speakToFile(text, join(dir, `${String(i).padStart(2, "0")}.wav`), { voice, seed });
   }
 }
+
+/**
+ * Seeds riff is scored with. riff's voice samples its frames (noise_scale), so one seed's score
+ * moves by ±3 of 416 words from seed to seed: the report pools three.
+ */
+export const WER_SEEDS: readonly number[] = [1, 2, 3];
 
 /** Speaks every sentence into DIR/NN.wav with Festival's cmu_us_slt_arctic_hts (text2wave). */
 export function synthesizeFestival(sentences: readonly string[], dir: string): void {
@@ -79,6 +85,29 @@ export interface WerReport {
   readonly systems: Record<string, SystemScore>;
 }
 
+/** A system's errors over all its runs (riff: one per seed, named "riff seed N"). */
+export interface PooledScore {
+  readonly wer: number;
+  readonly errors: number;
+  readonly words: number;
+  readonly lostLastWord: number;
+  readonly runs: number;
+}
+
+/** Pools "NAME seed N" systems under NAME (other systems stand alone). */
+export function pooledScores(report: WerReport): Record<string, PooledScore> {
+  const pooled: Record<string, { errors: number; words: number; lostLastWord: number; runs: number }> = {};
+  for (const [name, s] of Object.entries(report.systems)) {
+    const key = name.replace(/ seed \d+$/, "");
+    const p = (pooled[key] ??= { errors: 0, words: 0, lostLastWord: 0, runs: 0 });
+    p.errors += s.errors;
+    p.words += s.words;
+    p.lostLastWord += s.lostLastWord;
+    p.runs += 1;
+  }
+  return Object.fromEntries(Object.entries(pooled).map(([k, p]) => [k, { ...p, wer: Math.round((p.errors / p.words) * 1e4) / 1e4 }]));
+}
+
 /** Runs recipe/wer/score.py on folders of NN.wav files, one per sentence. */
 export function scoreSystems(sentencesFile: string, systems: Readonly<Record<string, string>>, outFile: string): WerReport {
   const args = [SCORE, sentencesFile, outFile, ...Object.entries(systems).map(([name, dir]) => `${name}=${dir}`)];
@@ -89,20 +118,28 @@ export function scoreSystems(sentencesFile: string, systems: Readonly<Record<str
 }
 
 /**
- * WER of `voice` and of Festival slt on the held-out sentences; `festivalDir` reuses Festival's
- * WAVs when it already holds them (they depend only on the sentences).
+ * WER of `voice` (once per seed) and of Festival slt on the held-out sentences, Festival first so
+ * score.py counts the sentences each riff run is worse or better on against it; `keep` reuses
+ * Festival's WAVs when it already holds them (they depend only on the sentences).
  */
-export async function speechIntelligibility(voice: Voice, options: { festival?: boolean; keep?: string } = {}): Promise<WerReport> {
+export async function speechIntelligibility(
+  voice: Voice,
+  options: { festival?: boolean; keep?: string; seeds?: readonly number[] } = {},
+): Promise<WerReport> {
   const sentences = werSentences();
   const dir = options.keep ?? mkdtempSync(join(tmpdir(), "riff-wer-"));
   try {
-    const systems: Record<string, string> = { riff: join(dir, "riff") };
-    await synthesizeRiff(voice, sentences, systems.riff!);
+    const systems: Record<string, string> = {};
     if (options.festival !== false && festivalMissing() === undefined) {
       systems.festival = join(dir, "festival");
       if (!existsSync(join(systems.festival, `${String(sentences.length - 1).padStart(2, "0")}.wav`))) {
         synthesizeFestival(sentences, systems.festival);
       }
+    }
+    for (const seed of options.seeds ?? WER_SEEDS) {
+      const riff = join(dir, `riff-seed-${seed}`);
+      await synthesizeRiff(voice, sentences, riff, seed);
+      systems[`riff seed ${seed}`] = riff;
     }
     return scoreSystems(WER_SENTENCES, systems, join(dir, "wer.json"));
   } finally {
@@ -122,7 +159,9 @@ async function main(): Promise<void> {
     const report = await speechIntelligibility(voice, { festival: !process.argv.includes("--no-festival"), keep });
     const { writeFileSync } = await import("node:fs");
     writeFileSync(out, `${JSON.stringify(report, null, 1)}\n`);
-    for (const [name, s] of Object.entries(report.systems)) console.log(`${name}: WER ${s.wer} (${s.errors}/${s.words}), last word lost in ${s.lostLastWord}`);
+    for (const [name, s] of Object.entries(pooledScores(report))) {
+      console.log(`${name}: WER ${s.wer} (${s.errors}/${s.words}, ${s.runs} run${s.runs > 1 ? "s" : ""}), last word lost ${s.lostLastWord} times`);
+    }
   } finally {
     await voice.dispose();
   }
