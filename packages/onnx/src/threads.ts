@@ -74,7 +74,12 @@ const EXTERNAL_DATA_KEY = Buffer.from("\n\x08location", "latin1");
  * tensor's data elsewhere (a graph-only file beside gigabytes of weights is not small).
  */
 export function isSmallModel(model: Uint8Array): boolean {
-  return model.byteLength < SMALL_MODEL_BYTES && Buffer.from(model.buffer, model.byteOffset, model.byteLength).indexOf(EXTERNAL_DATA_KEY) < 0;
+  return model.byteLength < SMALL_MODEL_BYTES && !keepsExternalData(model);
+}
+
+/** Whether some tensor of the model keeps its data in another file (its "location" key). */
+export function keepsExternalData(model: Uint8Array): boolean {
+  return Buffer.from(model.buffer, model.byteOffset, model.byteLength).indexOf(EXTERNAL_DATA_KEY) >= 0;
 }
 
 /**

@@ -1,8 +1,10 @@
+import { readFileSync, statSync } from "node:fs";
 import { RiffError } from "@riff/core";
-import { OnnxSession, bool, floatData, int64, integers, type ExecutionProvider, type Fetches, type OrtTensor, type SessionStats, type ValueInfo } from "@riff/onnx";
+import { OnnxSession, bool, floatData, int64, integers, keepsExternalData, type ExecutionProvider, type Fetches, type OrtTensor, type SessionOptions, type SessionStats, type ValueInfo } from "@riff/onnx";
 import { KvCache, type KvLayerIO, type KvLayout } from "./kv-cache.js";
 import type { ModelConfig } from "./model-folder.js";
 import { StepFeeds } from "./step-feeds.js";
+import { stepKvNames, withStepKvOutputs } from "./step-kv.js";
 
 export interface DecoderOptions {
   /** Intra-op threads for onnxruntime (default: 1 for a model under 16 MiB, else the available physical cores; see @riff/onnx resolveThreads). */
@@ -89,8 +91,12 @@ export class Decoder {
    * the same one.
    */
   private readonly idleStepFeeds: StepFeeds[] = [];
-  /** Every output: the logits and each layer's present key/value. */
+  /** The outputs a run on a growing cache fetches: the logits and each layer's present key/value. */
   private readonly fetches: readonly string[];
+  /** The outputs a run on an appending cache fetches: the logits and each layer's step key/value. */
+  private readonly stepFetches: readonly string[];
+  /** Whether its caches are appending ones (the graph outputs each step's new positions: step-kv.ts). */
+  readonly appends: boolean;
   private readonly constants: Record<string, OrtTensor> = {};
   /**
    * Whether single-row caches are in-place (see KvCache): set by {@link useInPlaceCache} for a
@@ -102,6 +108,8 @@ export class Decoder {
     private session: OnnxSession | undefined,
     readonly path: string,
     config: ModelConfig,
+    /** past_key_values.* input → the output of the step's new positions it is concatenated with (step-kv.ts). */
+    stepKv: ReadonlyMap<string, string>,
   ) {
     const s = session!;
     const input = (name: string): ValueInfo | undefined => s.input(name);
@@ -117,9 +125,11 @@ export class Decoder {
     if (unknown.length > 0) {
       throw new RiffError(`${path} has inputs riff text does not know how to feed: ${unknown.join(", ")}`, "model");
     }
-    this.layout = readLayout(s, path, config);
+    this.layout = readLayout(s, path, config, stepKv);
     this.graph = readGraph(s, this.layout.layers.length);
+    this.appends = this.layout.layers.every((l) => l.keyStep !== undefined && l.valueStep !== undefined);
     this.fetches = ["logits", ...this.layout.layers.flatMap((l) => [l.keyOutput, l.valueOutput])];
+    this.stepFetches = this.appends ? ["logits", ...this.layout.layers.flatMap((l) => [l.keyStep!, l.valueStep!])] : [];
     if (this.numLogitsToKeep) this.constants.num_logits_to_keep = int64([1], []);
   }
 
@@ -134,15 +144,20 @@ export class Decoder {
   }
 
   static async load(path: string, config: ModelConfig, options: DecoderOptions = {}): Promise<Decoder> {
-    const session = await OnnxSession.load(path, {
+    const sessionOptions: SessionOptions = {
       role: "text decoder",
       requiredInputs: ["input_ids"],
       requiredOutputs: ["logits"],
       ...(options.threads !== undefined ? { threads: options.threads } : {}),
       ...(options.executionProvider !== undefined ? { executionProvider: options.executionProvider } : {}),
-    });
+    };
+    const stepKv = readStepKv(path);
+    const session =
+      stepKv !== undefined
+        ? await OnnxSession.fromBytes(withStepKvOutputs(stepKv.bytes, stepKv.names), path, sessionOptions)
+        : await OnnxSession.load(path, sessionOptions);
     try {
-      return new Decoder(session, path, config);
+      return new Decoder(session, path, config, stepKv?.names ?? new Map());
     } catch (error) {
       await session.dispose();
       throw error;
@@ -150,6 +165,7 @@ export class Decoder {
   }
 
   emptyCache(batch: number): KvCache {
+    if (this.appends) return KvCache.appending(this.layout, batch, 0);
     return this.inPlace && batch === 1 ? KvCache.inPlace(this.layout, batch, 0) : KvCache.empty(this.layout, batch);
   }
 
@@ -162,12 +178,14 @@ export class Decoder {
       throw new RangeError("forward: an in-place cache cannot take padded rows");
     }
     const feeds: Record<string, OrtTensor> = {};
+    // An appending cache is fed whole: its unfilled room, [length, capacity), is masked out.
+    const room = cache.kind === "appending" ? cache.capacity - cache.length : 0;
     if (input.pads !== undefined) {
       if (input.pads.length !== batch) throw new RangeError("forward: pads need one pad count per row");
       const step = this.idleStepFeeds.pop() ?? new StepFeeds(this.idsType, this.maskType, this.positionType);
       try {
         feeds.input_ids = step.inputIds(input.ids, seq);
-        if (this.hasAttentionMask) feeds.attention_mask = step.attentionMask(input.pads, total);
+        if (this.hasAttentionMask) feeds.attention_mask = step.attentionMask(input.pads, total + room, { start: cache.length, end: cache.length + room });
         if (this.hasPositionIds) feeds.position_ids = step.positionIds(input.pads, total, seq);
         return await this.run(feeds, input, cache);
       } finally {
@@ -178,7 +196,8 @@ export class Decoder {
         throw new RangeError("forward: attention mask or positions do not match [batch, seq]");
       }
       feeds.input_ids = integers(this.idsType, input.ids, [batch, seq]);
-      if (this.hasAttentionMask) feeds.attention_mask = integers(this.maskType, input.attentionMask, [batch, total]);
+      const mask = room > 0 ? withRoom(input.attentionMask, batch, cache.length, room) : input.attentionMask;
+      if (this.hasAttentionMask) feeds.attention_mask = integers(this.maskType, mask, [batch, total + room]);
       if (this.hasPositionIds) feeds.position_ids = integers(this.positionType, input.positionIds, [batch, seq]);
     }
     return this.run(feeds, input, cache);
@@ -190,7 +209,8 @@ export class Decoder {
     if (session === undefined) throw new RiffError("the text model was disposed");
     if (this.hasUseCacheBranch) feeds.use_cache_branch = this.useCacheBranch(cache.length > 0);
     if (this.numLogitsToKeep) feeds.num_logits_to_keep = allPositions && seq > 1 ? int64([seq], []) : this.constants.num_logits_to_keep!;
-    let fetches: readonly string[] | Fetches = this.fetches;
+    let fetches: readonly string[] | Fetches = cache.kind === "appending" ? this.stepFetches : this.fetches;
+    if (cache.kind === "appending" && !this.appends) throw new Error("forward: an appending cache on a decoder without step outputs");
     if (cache.inPlace) {
       cache = cache.withRoom(cache.length + seq);
       const bound: Fetches = { logits: null };
@@ -217,7 +237,8 @@ export class Decoder {
         logits.set(all.subarray(start, start + vocab), b * vocab);
       }
     }
-    return { logits, vocab, cache: cache.inPlace ? cache.extended(seq) : KvCache.fromOutputs(this.layout, outputs) };
+    const next = cache.kind === "in-place" ? cache.extended(seq) : cache.kind === "appending" ? cache.appended(outputs, seq) : KvCache.fromOutputs(this.layout, outputs);
+    return { logits, vocab, cache: next };
   }
 
   private useCacheBranch(value: boolean): OrtTensor {
@@ -248,7 +269,39 @@ export class Decoder {
   }
 }
 
-function readLayout(session: OnnxSession, path: string, config: ModelConfig): KvLayout {
+/** Rows of [batch, filled + new] mask values with `room` zeros inserted after each row's first `filled`. */
+function withRoom(mask: readonly number[], batch: number, filled: number, room: number): number[] {
+  const width = mask.length / batch;
+  const out: number[] = [];
+  for (let r = 0; r < batch; r++) {
+    const row = mask.slice(r * width, (r + 1) * width);
+    out.push(...row.slice(0, filled), ...new Array<number>(room).fill(0), ...row.slice(filled));
+  }
+  return out;
+}
+
+/** protobuf's limit on one message: a model file above it keeps weights elsewhere. */
+const WHOLE_MODEL_LIMIT = 2 ** 31 - 1;
+
+/**
+ * The model's bytes and its step key/value outputs (step-kv.ts), when it is one file (no external
+ * data, under protobuf's limit) whose present.* are concatenations riff can append to itself;
+ * otherwise undefined, and the session loads the file by its path (which also gives a missing or
+ * broken file onnxruntime's own message).
+ */
+function readStepKv(path: string): { bytes: Uint8Array; names: Map<string, string> } | undefined {
+  try {
+    if (statSync(path).size >= WHOLE_MODEL_LIMIT) return undefined;
+    const bytes = readFileSync(path);
+    if (keepsExternalData(bytes)) return undefined;
+    const names = stepKvNames(bytes, path);
+    return names.size > 0 ? { bytes, names } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function readLayout(session: OnnxSession, path: string, config: ModelConfig, stepKv: ReadonlyMap<string, string>): KvLayout {
   const byLayer = new Map<number, { key?: ValueInfo; value?: ValueInfo }>();
   for (const v of session.inputs) {
     const m = PAST.exec(v.name);
@@ -281,7 +334,10 @@ function readLayout(session: OnnxSession, path: string, config: ModelConfig): Kv
       if (!session.hasOutput(name)) throw new RiffError(`${path} lacks the output ${name} (to feed back as ${name.replace("present", "past_key_values")})`, "model");
     }
     first ??= entry.key;
-    layers.push({ keyInput, valueInput, keyOutput, valueOutput });
+    const keyStep = stepKv.get(keyInput);
+    const valueStep = stepKv.get(valueInput);
+    const steps = keyStep !== undefined && valueStep !== undefined && session.hasOutput(keyStep) && session.hasOutput(valueStep) ? { keyStep, valueStep } : {};
+    layers.push({ keyInput, valueInput, keyOutput, valueOutput, ...steps });
   }
   const info = first!;
   if (info.type !== "float32" && info.type !== "float16") {

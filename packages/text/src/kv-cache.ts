@@ -6,6 +6,12 @@ export interface KvLayerIO {
   readonly valueInput: string;
   readonly keyOutput: string;
   readonly valueOutput: string;
+  /**
+   * The outputs holding only the step's new key and value positions, where the decoder has them
+   * (step-kv.ts): then its caches are {@link KvCache.appending} ones.
+   */
+  readonly keyStep?: string | undefined;
+  readonly valueStep?: string | undefined;
 }
 
 export interface KvLayout {
@@ -18,8 +24,16 @@ export interface KvLayout {
 
 type KvData = Float32Array | Uint16Array;
 
-/** An in-place cache's room grows in steps of this many positions (see {@link KvCache.withRoom}). */
+/** An in-place or appending cache's room grows in steps of this many positions (see {@link KvCache.withRoom}). */
 export const IN_PLACE_ROOM = 32;
+
+/**
+ * Who writes a forward pass's new positions into the cache:
+ * - "growing": nobody; the session's present.* outputs (past and new concatenated) become the cache;
+ * - "in-place": the operator (GroupQueryAttention), into the buffers bound as present.*;
+ * - "appending": riff, copying the step's new positions (step-kv.ts's outputs) after the run.
+ */
+export type KvKind = "growing" | "in-place" | "appending";
 
 function makeKv(type: KvLayout["type"], data: KvData, dims: readonly number[]): OrtTensor {
   return type === "float32" ? float32(data as Float32Array, dims) : float16(data as Uint16Array, dims);
@@ -39,6 +53,9 @@ function makeKv(type: KvLayout["type"], data: KvData, dims: readonly number[]): 
  * after a run, bound or not, so that copy remains: see {@link withRoom}.)
  * A forward pass on an in-place cache leaves the positions before its own untouched, so a cache
  * of fewer positions stays valid while nobody runs a different token at the same position.
+ * An appending cache ({@link appending}) holds buffers with room too, fed whole as the past with
+ * the unfilled room masked out; the graph returns only the step's new positions, which
+ * {@link appended} copies in: no output carries the whole cache, and left padding is allowed.
  */
 export class KvCache {
   private constructor(
@@ -49,17 +66,31 @@ export class KvCache {
     readonly batch: number,
     /** Positions the buffers hold per row and head: `length` for a growing cache. */
     readonly capacity: number = length,
-    /** Whether forward passes write into these buffers (see the class comment). */
-    readonly inPlace = false,
+    /** Who writes a forward pass's new positions (see the class comment). */
+    readonly kind: KvKind = "growing",
   ) {}
+
+  /** Whether forward passes write into these buffers themselves (GroupQueryAttention). */
+  get inPlace(): boolean {
+    return this.kind === "in-place";
+  }
 
   /** An in-place cache with no positions yet and room for `capacity`. */
   static inPlace(layout: KvLayout, batch: number, capacity: number): KvCache {
+    return KvCache.withBuffers(layout, batch, capacity, "in-place");
+  }
+
+  /** An appending cache with no positions yet and room for `capacity`. */
+  static appending(layout: KvLayout, batch: number, capacity: number): KvCache {
+    return KvCache.withBuffers(layout, batch, capacity, "appending");
+  }
+
+  private static withBuffers(layout: KvLayout, batch: number, capacity: number, kind: KvKind): KvCache {
     const size = batch * layout.heads * capacity * layout.headDim;
     const dims = [batch, layout.heads, capacity, layout.headDim];
     const make = (): OrtTensor => makeKv(layout.type, layout.type === "float32" ? new Float32Array(size) : new Uint16Array(size), dims);
     const tensors = layout.layers.map(() => ({ key: make(), value: make() }));
-    return new KvCache(layout, tensors, 0, batch, capacity, true);
+    return new KvCache(layout, tensors, 0, batch, capacity, kind);
   }
 
   /**
@@ -71,9 +102,9 @@ export class KvCache {
    * only the filled part, once every IN_PLACE_ROOM positions.
    */
   withRoom(positions: number): KvCache {
-    if (!this.inPlace) throw new Error("withRoom: not an in-place cache");
+    if (this.kind === "growing") throw new Error("withRoom: a growing cache has no room");
     if (positions <= this.capacity) return this;
-    const grown = KvCache.inPlace(this.layout, this.batch, Math.ceil(positions / IN_PLACE_ROOM) * IN_PLACE_ROOM);
+    const grown = KvCache.withBuffers(this.layout, this.batch, Math.ceil(positions / IN_PLACE_ROOM) * IN_PLACE_ROOM, this.kind);
     const blocks = this.batch * this.layout.heads;
     const { headDim } = this.layout;
     this.tensors.forEach((t, layer) => {
@@ -85,13 +116,38 @@ export class KvCache {
         }
       }
     });
-    return new KvCache(this.layout, grown.tensors, this.length, this.batch, grown.capacity, true);
+    return new KvCache(this.layout, grown.tensors, this.length, this.batch, grown.capacity, this.kind);
   }
 
   /** This in-place cache after a forward pass of `seq` positions wrote into it. */
   extended(seq: number): KvCache {
     if (!this.inPlace || this.length + seq > this.capacity) throw new Error(`extended: ${this.length} + ${seq} positions do not fit`);
-    return new KvCache(this.layout, this.tensors, this.length + seq, this.batch, this.capacity, true);
+    return new KvCache(this.layout, this.tensors, this.length + seq, this.batch, this.capacity, "in-place");
+  }
+
+  /**
+   * This appending cache after a forward pass of `seq` positions: each layer's step key and value
+   * ([batch, heads, seq, head_dim], the outputs named in the layout) copied in after its filled
+   * positions, in these buffers when they have room, else in grown ones.
+   */
+  appended(outputs: Readonly<Record<string, OrtTensor>>, seq: number): KvCache {
+    if (this.kind !== "appending") throw new Error("appended: not an appending cache");
+    const grown = this.withRoom(this.length + seq);
+    const { heads, headDim } = this.layout;
+    const blocks = this.batch * heads;
+    const step = seq * headDim;
+    this.layout.layers.forEach((layer, i) => {
+      const t = grown.tensors[i]!;
+      for (const [name, into] of [[layer.keyStep, t.key], [layer.valueStep, t.value]] as const) {
+        const source = name === undefined ? undefined : outputs[name];
+        if (source === undefined) throw new Error(`the decoder returned no ${name ?? `step positions for layer ${i}`}`);
+        const from = source.data as KvData;
+        if (from.length !== blocks * step) throw new Error(`${name}: ${from.length} values for [${this.batch}, ${heads}, ${seq}, ${headDim}]`);
+        const to = into.data as KvData;
+        for (let b = 0; b < blocks; b++) to.set(from.subarray(b * step, (b + 1) * step), (b * grown.capacity + this.length) * headDim);
+      }
+    });
+    return new KvCache(this.layout, grown.tensors, this.length + seq, this.batch, grown.capacity, "appending");
   }
 
   /** Binds this in-place cache's buffers as the present.* outputs of a run. */
@@ -122,8 +178,11 @@ export class KvCache {
    */
   static splice(layout: KvLayout, length: number, parts: readonly { readonly cache: KvCache; readonly row: number }[]): KvCache {
     const { heads, headDim, type } = layout;
-    const block = length * headDim;
-    const dims = [parts.length, heads, length, headDim];
+    // Appending caches stay appending, with room for the next step.
+    const kind: KvKind = parts[0]?.cache.kind === "appending" ? "appending" : "growing";
+    const capacity = kind === "appending" ? Math.ceil((length + 1) / IN_PLACE_ROOM) * IN_PLACE_ROOM : length;
+    const block = capacity * headDim;
+    const dims = [parts.length, heads, capacity, headDim];
     for (const { cache, row } of parts) {
       if (!Number.isInteger(row) || row < 0 || row >= cache.batch) throw new RangeError(`splice: row ${row} outside batch ${cache.batch}`);
     }
@@ -132,7 +191,7 @@ export class KvCache {
       parts.forEach(({ cache, row }, i) => {
         const source = cache.tensors[layer]![which].data as KvData;
         const from = cache.length * headDim;
-        const shift = block - from;
+        const shift = length * headDim - from;
         for (let h = 0; h < heads; h++) {
           const s = (row * heads + h) * cache.capacity * headDim;
           const d = (i * heads + h) * block;
@@ -143,7 +202,7 @@ export class KvCache {
       return makeKv(type, out, dims);
     };
     const tensors = layout.layers.map((_, layer) => ({ key: copy(layer, "key"), value: copy(layer, "value") }));
-    return new KvCache(layout, tensors, length, parts.length);
+    return new KvCache(layout, tensors, length, parts.length, capacity, kind);
   }
 
   /** The cache after a forward pass: the `present.*` outputs themselves (no copy). */
@@ -182,7 +241,7 @@ export class KvCache {
       if (!Number.isInteger(r) || r < 0 || r >= this.batch) throw new RangeError(`gather: row ${r} outside batch ${this.batch}`);
     }
     const tensors = this.tensors.map(({ key, value }) => ({ key: gatherRows(key, rows), value: gatherRows(value, rows) }));
-    return new KvCache(this.layout, tensors, this.length, rows.length, this.capacity, this.inPlace);
+    return new KvCache(this.layout, tensors, this.length, rows.length, this.capacity, this.kind);
   }
 
   /**
@@ -226,7 +285,7 @@ export class KvCache {
     }
     if (length === this.length) return this;
     // The operator reads only the first `length` positions and writes the next ones over the rest.
-    if (this.inPlace) return new KvCache(this.layout, this.tensors, length, this.batch, this.capacity, true);
+    if (this.kind !== "growing") return new KvCache(this.layout, this.tensors, length, this.batch, this.capacity, this.kind);
     const { heads, headDim, type } = this.layout;
     const blocks = this.batch * heads;
     const dims = [this.batch, heads, length, headDim];

@@ -33,17 +33,22 @@ export class StepFeeds {
     return this.ids.tensor(view, [count / seq, seq]);
   }
 
-  /** attention_mask [batch, total]: row r is pads[r] zeros, then ones. */
-  attentionMask(pads: readonly number[], total: number): OrtTensor {
+  /**
+   * attention_mask [batch, total]: row r is pads[r] zeros, then ones, except over `room` (an
+   * appending cache's unfilled positions, [filled, capacity)), which is zeros in every row.
+   */
+  attentionMask(pads: readonly number[], total: number, room?: { readonly start: number; readonly end: number }): OrtTensor {
     const batch = pads.length;
     const dims = [batch, total];
-    if (pads.every((p) => p === 0)) return this.ones.tensor(this.ones.view(batch * total), dims);
+    const holed = room !== undefined && room.end > room.start;
+    if (!holed && pads.every((p) => p === 0)) return this.ones.tensor(this.ones.view(batch * total), dims);
     const view = this.mask.view(batch * total);
     for (let r = 0; r < batch; r++) {
       const start = r * total;
       const pad = Math.min(pads[r]!, total);
       this.mask.fill(0, start, start + pad);
       this.mask.fill(1, start + pad, start + total);
+      if (holed) this.mask.fill(0, start + room.start, start + room.end);
     }
     return this.mask.tensor(view, dims);
   }

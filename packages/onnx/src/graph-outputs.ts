@@ -1,0 +1,94 @@
+/**
+ * Two reads and one rewrite of a model held in memory, for a loader that wants an intermediate
+ * value of the main graph as an output of its own: the main graph's nodes with the names of their
+ * inputs and outputs, and the model with more graph outputs. (A text decoder fetches the key and
+ * value of the step's new positions this way, instead of the whole concatenated present cache,
+ * which onnxruntime-node would copy out on every step.) Weights are copied as bytes, never parsed.
+ */
+import { RiffError } from "@riff/core";
+import { GRAPH_NODE, MODEL_GRAPH, NODE_OP_TYPE, bytesSource, fields, type Field } from "./graph-nodes.js";
+import { ProtoWriter, varintBytes } from "./proto-writer.js";
+
+// onnx.proto3's field numbers, beyond graph-nodes.ts's.
+const GRAPH_OUTPUT = 12;
+const NODE_INPUT = 1;
+const NODE_OUTPUT = 2;
+const NODE_DOMAIN = 7;
+const NODE_ATTRIBUTE = 5;
+const ATTR_NAME = 1;
+const ATTR_INT = 3;
+const VALUE_NAME = 1;
+
+/** One node of the main graph, with the names it reads and writes. */
+export interface NodeIO {
+  readonly opType: string;
+  readonly domain: string;
+  readonly inputs: readonly string[];
+  readonly outputs: readonly string[];
+  readonly intAttributes: Readonly<Record<string, number>>;
+}
+
+function graphField(bytes: Uint8Array): Field {
+  for (const f of fields(bytesSource(bytes), 0, bytes.length)) if (f.field === MODEL_GRAPH && f.wire === 2) return f;
+  throw new Error("no graph");
+}
+
+/** The main graph's nodes (not those of subgraphs or functions), in file order. A malformed model is a RiffError naming `name`. */
+export function mainGraphNodeIO(bytes: Uint8Array, name: string): NodeIO[] {
+  const source = bytesSource(bytes);
+  const text = (f: Field): string => Buffer.from(bytes.buffer, bytes.byteOffset + f.start, f.end - f.start).toString("utf8");
+  try {
+    const graph = graphField(bytes);
+    const nodes: NodeIO[] = [];
+    for (const n of fields(source, graph.start, graph.end)) {
+      if (n.field !== GRAPH_NODE || n.wire !== 2) continue;
+      let opType = "";
+      let domain = "";
+      const inputs: string[] = [];
+      const outputs: string[] = [];
+      const intAttributes: Record<string, number> = {};
+      for (const f of fields(source, n.start, n.end)) {
+        if (f.wire !== 2) continue;
+        if (f.field === NODE_INPUT) inputs.push(text(f));
+        else if (f.field === NODE_OUTPUT) outputs.push(text(f));
+        else if (f.field === NODE_OP_TYPE) opType = text(f);
+        else if (f.field === NODE_DOMAIN) domain = text(f);
+        else if (f.field === NODE_ATTRIBUTE) {
+          let attr = "";
+          let value: number | undefined;
+          for (const a of fields(source, f.start, f.end)) {
+            if (a.field === ATTR_NAME && a.wire === 2) attr = text(a);
+            else if (a.field === ATTR_INT && a.wire === 0) value = a.value;
+          }
+          if (value !== undefined) intAttributes[attr] = value;
+        }
+      }
+      nodes.push({ opType, domain, inputs, outputs, intAttributes });
+    }
+    return nodes;
+  } catch (error) {
+    throw new RiffError(`${name} is not an ONNX model riff can read (${error instanceof Error ? error.message : String(error)})`);
+  }
+}
+
+/**
+ * The model with the values named `outputs` appended to its main graph's outputs, by name only
+ * (onnxruntime infers their type and shape, as for any value). One copy of the bytes: the model's
+ * fields before and after the graph are kept as they are, and the graph's length prefix is rewritten.
+ */
+export function withGraphOutputs(bytes: Uint8Array, outputs: readonly string[]): Uint8Array {
+  const graph = graphField(bytes);
+  const extra = new ProtoWriter();
+  for (const name of outputs) extra.bytes(GRAPH_OUTPUT, new ProtoWriter().bytes(VALUE_NAME, name));
+  const added = extra.finish();
+  const key = varintBytes(MODEL_GRAPH * 8 + 2);
+  const length = varintBytes(graph.end - graph.start + added.length);
+  const parts = [bytes.subarray(0, graph.keyStart), key, length, bytes.subarray(graph.start, graph.end), added, bytes.subarray(graph.end)];
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
