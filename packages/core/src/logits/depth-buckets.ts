@@ -7,6 +7,7 @@
  * Everything ranked above a kept token is kept (a higher logit is never deeper), so the ranking's
  * running sums over the candidates are those over the whole row.
  */
+import { expNonPositive } from "../fast-exp.js";
 
 /** Bins 0 … DEPTHS − 1, then one for everything deeper. */
 const DEPTHS = 32;
@@ -38,7 +39,7 @@ export function nucleusCandidates(logits: Float32Array, top: number, p: number, 
   for (let i = 0; i < logits.length; i++) {
     const l = logits[i]!;
     if (l > -Infinity) {
-      const w = Math.exp(l - top);
+      const w = expNonPositive(l - top);
       weights[i] = w;
       total += w;
       order[count++] = i;

@@ -1,4 +1,5 @@
 import { topK } from "../tensor.js";
+import { expNonPositive } from "../fast-exp.js";
 
 /**
  * Weighted selection: the part of top-k, top-p and typical-p that would otherwise need a sort of
@@ -53,7 +54,7 @@ export function liveWeights(
   for (let i = 0; i < logits.length; i++) {
     const l = logits[i]!;
     if (l > -Infinity) {
-      const w = Math.exp(l - top);
+      const w = expNonPositive(l - top);
       weights[i] = w;
       total += w;
       order[count++] = i;

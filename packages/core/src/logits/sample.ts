@@ -1,6 +1,7 @@
 import { RiffError } from "../errors.js";
 import type { Rng } from "../rng.js";
 import { topK } from "../tensor.js";
+import { expNonPositive } from "../fast-exp.js";
 
 /**
  * Samplers: turn one (processed) logits row into a token id. Neither touches Math.random; all
@@ -43,7 +44,7 @@ export function sampleCategorical(logits: ArrayLike<number>, rng: Rng): number {
   let total = 0;
   for (let i = 0; i < n; i++) {
     const l = logits[i]!;
-    if (l !== -Infinity) total += Math.exp(l - max);
+    if (l !== -Infinity) total += expNonPositive(l - max);
   }
   if (!Number.isFinite(total)) throw new RiffError("cannot sample: the logits contain NaN or +Infinity");
   const target = rng.uniform() * total;
@@ -52,7 +53,7 @@ export function sampleCategorical(logits: ArrayLike<number>, rng: Rng): number {
   for (let i = 0; i < n; i++) {
     const l = logits[i]!;
     if (l === -Infinity) continue;
-    const w = Math.exp(l - max);
+    const w = expNonPositive(l - max);
     if (w === 0) continue;
     cumulative += w;
     last = i;
