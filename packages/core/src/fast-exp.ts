@@ -1,5 +1,5 @@
 /**
- * e^x for the x ≤ 0 of softmax weights (exp(logit − max)), about 2.5× faster than Math.exp in the
+ * e^x for the x ≤ 0 of softmax weights (exp(logit − max)), about 1.6× faster than Math.exp in the
  * samplers' loops, which compute one per vocabulary entry per token (2,048 a row for the default
  * model: most of top-p's cost). Within 2 ulp of the true value (tested against Math.exp); pure
  * arithmetic on constants written out below, so every platform gets the same bits for the same x,
@@ -15,6 +15,7 @@
 const SCALE = 92.33248261689366;
 const LN2_64_HEAD = 0.010830424667801708;
 const LN2_64_TAIL = 2.8447437476627285e-11;
+const ROUNDER = 6755399441055744;
 
 /** 2^(j/64), j = 0 … 63. */
 const ROOTS = Float64Array.from([
@@ -42,8 +43,10 @@ const POWERS = Float64Array.from({ length: 1023 }, (_, i) => 2 ** (i - 1022));
 /** e^x; the fast path for −708 ≤ x ≤ 0, Math.exp elsewhere. */
 export function expNonPositive(x: number): number {
   if (!(x >= -708 && x <= 0)) return Math.exp(x);
-  const k = Math.round(x * SCALE);
-  const r = x - k * LN2_64_HEAD - k * LN2_64_TAIL;
+  // Adding and subtracting 1.5·2^52 rounds x·64/ln2 to the nearest integer (ties to even) in one step.
+  const kd = x * SCALE + ROUNDER - ROUNDER;
+  const k = kd | 0;
+  const r = x - kd * LN2_64_HEAD - kd * LN2_64_TAIL;
   const p = 1 + r * (1 + r * (0.5 + r * (1 / 6 + r * (1 / 24 + r * (1 / 120)))));
   return ROOTS[k & 63]! * POWERS[(k >> 6) + 1022]! * p;
 }
