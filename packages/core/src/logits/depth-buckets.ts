@@ -32,10 +32,11 @@ export interface NucleusCandidates {
  */
 export function nucleusCandidates(logits: Float32Array, top: number, p: number, order: Int32Array, weights: Float64Array): NucleusCandidates {
   if (shallow.length < logits.length) shallow = new Int32Array(logits.length);
-  mass.fill(0);
   let count = 0;
   let total = 0;
   let near = 0;
+  // The pass over the row does only what every token needs; the bins are filled afterwards, from
+  // the short shallow list, and from the whole row only when the nucleus reaches deeper.
   for (let i = 0; i < logits.length; i++) {
     const l = logits[i]!;
     if (l > -Infinity) {
@@ -43,20 +44,15 @@ export function nucleusCandidates(logits: Float32Array, top: number, p: number, 
       weights[i] = w;
       total += w;
       order[count++] = i;
-      const depth = top - l;
-      const bin = depth < DEPTHS ? depth | 0 : DEPTHS;
-      mass[bin] = mass[bin]! + w;
-      if (depth < SHALLOW) shallow[near++] = i;
+      if (top - l < SHALLOW) shallow[near++] = i;
     }
   }
-  let sum = 0;
-  let last = DEPTHS;
-  for (let d = 0; d < DEPTHS; d++) {
-    sum += mass[d]!;
-    if (sum / total >= p) {
-      last = d;
-      break;
-    }
+  mass.fill(0);
+  binMasses(logits, top, weights, shallow, near, 0);
+  let last = nucleusEnd(total, p, SHALLOW);
+  if (last === DEPTHS) {
+    binMasses(logits, top, weights, order, count, SHALLOW);
+    last = nucleusEnd(total, p, DEPTHS);
   }
   if (last === DEPTHS) return { count, total, candidates: count };
   const floor = top - (last + 1);
@@ -68,4 +64,25 @@ export function nucleusCandidates(logits: Float32Array, top: number, p: number, 
     if (logits[id]! > floor) order[kept++] = id;
   }
   return { count, total, candidates: kept };
+}
+
+/** Adds the weights of ids[0..n) at depths ≥ `from` to their bins (in id order, as one pass over the row would). */
+function binMasses(logits: Float32Array, top: number, weights: Float64Array, ids: Int32Array, n: number, from: number): void {
+  for (let j = 0; j < n; j++) {
+    const id = ids[j]!;
+    const depth = top - logits[id]!;
+    if (depth < from) continue;
+    const bin = depth < DEPTHS ? depth | 0 : DEPTHS;
+    mass[bin] = mass[bin]! + weights[id]!;
+  }
+}
+
+/** The first bin below `bins` at which the bins' running sum reaches the share p of the total, else DEPTHS. */
+function nucleusEnd(total: number, p: number, bins: number): number {
+  let sum = 0;
+  for (let d = 0; d < bins; d++) {
+    sum += mass[d]!;
+    if (sum / total >= p) return d;
+  }
+  return DEPTHS;
 }
