@@ -83,12 +83,5 @@ export function withGraphOutputs(bytes: Uint8Array, outputs: readonly string[]):
   const added = extra.finish();
   const key = varintBytes(MODEL_GRAPH * 8 + 2);
   const length = varintBytes(graph.end - graph.start + added.length);
-  const parts = [bytes.subarray(0, graph.keyStart), key, length, bytes.subarray(graph.start, graph.end), added, bytes.subarray(graph.end)];
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return Buffer.concat([bytes.subarray(0, graph.keyStart), key, length, bytes.subarray(graph.start, graph.end), added, bytes.subarray(graph.end)]);
 }
