@@ -58,7 +58,7 @@ export function mainGraphNodeIO(bytes: Uint8Array, name: string): NodeIO[] {
           let value: number | undefined;
           for (const a of fields(source, f.start, f.end)) {
             if (a.field === ATTR_NAME && a.wire === 2) attr = text(a);
-            else if (a.field === ATTR_INT && a.wire === 0) value = a.value;
+            else if (a.field === ATTR_INT && a.wire === 0) value = int64(bytes, a.start, a.end);
           }
           if (value !== undefined) intAttributes[attr] = value;
         }
@@ -69,6 +69,13 @@ export function mainGraphNodeIO(bytes: Uint8Array, name: string): NodeIO[] {
   } catch (error) {
     throw new RiffError(`${name} is not an ONNX model riff can read (${error instanceof Error ? error.message : String(error)})`);
   }
+}
+
+/** The signed int64 varint in bytes [start, end) (a negative one takes ten bytes: axis -2 is common). */
+function int64(bytes: Uint8Array, start: number, end: number): number {
+  let value = 0n;
+  for (let i = start; i < end; i++) value |= BigInt(bytes[i]! & 0x7f) << BigInt(7 * (i - start));
+  return Number(BigInt.asIntN(64, value));
 }
 
 /**

@@ -127,7 +127,9 @@ export class Decoder {
     }
     this.layout = readLayout(s, path, config, stepKv);
     this.graph = readGraph(s, this.layout.layers.length);
-    this.appends = this.layout.layers.every((l) => l.keyStep !== undefined && l.valueStep !== undefined);
+    // The room fed with the past is masked out, and the positions are fed (a graph that derives them
+    // from the past's length would count the room).
+    this.appends = this.hasAttentionMask && this.hasPositionIds && this.layout.layers.every((l) => l.keyStep !== undefined && l.valueStep !== undefined);
     this.fetches = ["logits", ...this.layout.layers.flatMap((l) => [l.keyOutput, l.valueOutput])];
     this.stepFetches = this.appends ? ["logits", ...this.layout.layers.flatMap((l) => [l.keyStep!, l.valueStep!])] : [];
     if (this.numLogitsToKeep) this.constants.num_logits_to_keep = int64([1], []);

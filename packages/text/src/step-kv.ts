@@ -7,22 +7,27 @@
  * needs, so riff adds them to the graph's outputs at load time and keeps the cache in buffers of
  * its own with room to append (KvCache.appending), the unfilled room masked out of the past it feeds.
  */
-import { mainGraphNodeIO, withGraphOutputs } from "@riff/onnx";
+import { dynamicQuantizationOps, mainGraphNodeIO, withGraphOutputs } from "@riff/onnx";
 
-/** The positions axis of a [batch, heads, positions, head_dim] cache tensor. */
-const POSITIONS_AXIS = 2;
+/** The positions axis of a [batch, heads, positions, head_dim] cache tensor, counted from either end. */
+const POSITIONS_AXES = new Set([2, -2]);
 const PAST = /^past_key_values\.\d+\.(key|value)$/;
 
 /**
  * For each past_key_values.* input the main graph concatenates with new positions into the
  * matching present.* output, the name of those new positions (a merged decoder's If branches or
- * GroupQueryAttention give none).
+ * GroupQueryAttention give none). None for a model that quantizes activations dynamically: the
+ * masked room changes the attention's sums in their last bits, which a per-tensor int8 scale can
+ * turn into a different rounding (greedy tokens of the 135M-parameter q8 bench model parted at
+ * the 39th), so such a model keeps the computation onnxruntime's own loop does.
  */
 export function stepKvNames(bytes: Uint8Array, name: string): Map<string, string> {
   const names = new Map<string, string>();
-  for (const node of mainGraphNodeIO(bytes, name)) {
+  const nodes = mainGraphNodeIO(bytes, name);
+  if (dynamicQuantizationOps(nodes).length > 0) return names;
+  for (const node of nodes) {
     const [past, step] = node.inputs;
-    if (node.opType !== "Concat" || node.domain !== "" || node.intAttributes.axis !== POSITIONS_AXIS || node.inputs.length !== 2) continue;
+    if (node.opType !== "Concat" || node.domain !== "" || !POSITIONS_AXES.has(node.intAttributes.axis ?? Number.NaN) || node.inputs.length !== 2) continue;
     if (past === undefined || step === undefined || step === "" || !PAST.test(past)) continue;
     if (node.outputs.length === 1 && node.outputs[0] === past.replace("past_key_values", "present")) names.set(past, step);
   }
