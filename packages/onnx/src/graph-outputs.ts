@@ -1,12 +1,12 @@
 /**
- * Two reads and one rewrite of a model held in memory, for a loader that wants an intermediate
+ * A read of a model file and a rewrite of a model held in memory, for a loader that wants an intermediate
  * value of the main graph as an output of its own: the main graph's nodes with the names of their
  * inputs and outputs, and the model with more graph outputs. (A text decoder fetches the key and
  * value of the step's new positions this way, instead of the whole concatenated present cache,
  * which onnxruntime-node would copy out on every step.) Weights are copied as bytes, never parsed.
  */
 import { RiffError } from "@riff/core";
-import { GRAPH_NODE, MODEL_GRAPH, NODE_OP_TYPE, bytesSource, fields, type Field } from "./graph-nodes.js";
+import { GRAPH_NODE, MODEL_GRAPH, NODE_OP_TYPE, PositionedFile, bytesSource, fields, type ByteSource, type Field } from "./graph-nodes.js";
 import { ProtoWriter, varintBytes } from "./proto-writer.js";
 
 // onnx.proto3's field numbers, beyond graph-nodes.ts's.
@@ -28,26 +28,29 @@ export interface NodeIO {
   readonly intAttributes: Readonly<Record<string, number>>;
 }
 
-function graphField(bytes: Uint8Array): Field {
-  for (const f of fields(bytesSource(bytes), 0, bytes.length)) if (f.field === MODEL_GRAPH && f.wire === 2) return f;
+function graphField(source: ByteSource, size: number): Field {
+  for (const f of fields(source, 0, size)) if (f.field === MODEL_GRAPH && f.wire === 2) return f;
   throw new Error("no graph");
 }
 
-/** The main graph's nodes (not those of subgraphs or functions), in file order. A malformed model is a RiffError naming `name`. */
-export function mainGraphNodeIO(bytes: Uint8Array, name: string): NodeIO[] {
-  const source = bytesSource(bytes);
-  const text = (f: Field): string => Buffer.from(bytes.buffer, bytes.byteOffset + f.start, f.end - f.start).toString("utf8");
+/**
+ * The main graph's nodes (not those of subgraphs or functions) of the ONNX file at `path`, in file
+ * order, read by position so that the weights are skipped. A malformed model is a RiffError.
+ */
+export function mainGraphNodeIO(path: string): NodeIO[] {
+  const file = new PositionedFile(path);
+  const text = (f: Field): string => file.text(f.start, f.end);
   try {
-    const graph = graphField(bytes);
+    const graph = graphField(file, file.size);
     const nodes: NodeIO[] = [];
-    for (const n of fields(source, graph.start, graph.end)) {
+    for (const n of fields(file, graph.start, graph.end)) {
       if (n.field !== GRAPH_NODE || n.wire !== 2) continue;
       let opType = "";
       let domain = "";
       const inputs: string[] = [];
       const outputs: string[] = [];
       const intAttributes: Record<string, number> = {};
-      for (const f of fields(source, n.start, n.end)) {
+      for (const f of fields(file, n.start, n.end)) {
         if (f.wire !== 2) continue;
         if (f.field === NODE_INPUT) inputs.push(text(f));
         else if (f.field === NODE_OUTPUT) outputs.push(text(f));
@@ -56,9 +59,9 @@ export function mainGraphNodeIO(bytes: Uint8Array, name: string): NodeIO[] {
         else if (f.field === NODE_ATTRIBUTE) {
           let attr = "";
           let value: number | undefined;
-          for (const a of fields(source, f.start, f.end)) {
+          for (const a of fields(file, f.start, f.end)) {
             if (a.field === ATTR_NAME && a.wire === 2) attr = text(a);
-            else if (a.field === ATTR_INT && a.wire === 0) value = int64(bytes, a.start, a.end);
+            else if (a.field === ATTR_INT && a.wire === 0) value = int64(file, a.start, a.end);
           }
           if (value !== undefined) intAttributes[attr] = value;
         }
@@ -67,14 +70,16 @@ export function mainGraphNodeIO(bytes: Uint8Array, name: string): NodeIO[] {
     }
     return nodes;
   } catch (error) {
-    throw new RiffError(`${name} is not an ONNX model riff can read (${error instanceof Error ? error.message : String(error)})`);
+    throw new RiffError(`${path} is not an ONNX model riff can read (${error instanceof Error ? error.message : String(error)})`);
+  } finally {
+    file.close();
   }
 }
 
 /** The signed int64 varint in bytes [start, end) (a negative one takes ten bytes: axis -2 is common). */
-function int64(bytes: Uint8Array, start: number, end: number): number {
+function int64(source: ByteSource, start: number, end: number): number {
   let value = 0n;
-  for (let i = start; i < end; i++) value |= BigInt(bytes[i]! & 0x7f) << BigInt(7 * (i - start));
+  for (let i = start; i < end; i++) value |= BigInt(source.byte(i) & 0x7f) << BigInt(7 * (i - start));
   return Number(BigInt.asIntN(64, value));
 }
 
@@ -84,7 +89,7 @@ function int64(bytes: Uint8Array, start: number, end: number): number {
  * fields before and after the graph are kept as they are, and the graph's length prefix is rewritten.
  */
 export function withGraphOutputs(bytes: Uint8Array, outputs: readonly string[]): Uint8Array {
-  const graph = graphField(bytes);
+  const graph = graphField(bytesSource(bytes), bytes.length);
   const extra = new ProtoWriter();
   for (const name of outputs) extra.bytes(GRAPH_OUTPUT, new ProtoWriter().bytes(VALUE_NAME, name));
   const added = extra.finish();

@@ -282,22 +282,27 @@ function withRoom(mask: readonly number[], batch: number, filled: number, room: 
   return out;
 }
 
-/** protobuf's limit on one message: a model file above it keeps weights elsewhere. */
-const WHOLE_MODEL_LIMIT = 2 ** 31 - 1;
+/**
+ * The largest model whose cache appends (step-kv.ts): the rewritten graph is loaded from memory, so
+ * its bytes are held twice while onnxruntime parses them (a 198 MB q4 model's peak RSS went from
+ * 0.6 to 1.0 GB); a larger model keeps the growing cache, where the weights, not the cache, fill
+ * each step.
+ */
+const APPENDING_MODEL_LIMIT = 64 * 1024 * 1024;
 
 /**
  * The model's bytes and its step key/value outputs (step-kv.ts), when it is one file (no external
- * data, under protobuf's limit) whose present.* are concatenations riff can append to itself;
- * otherwise undefined, and the session loads the file by its path (which also gives a missing or
- * broken file onnxruntime's own message).
+ * data) under {@link APPENDING_MODEL_LIMIT} whose present.* are concatenations riff can append to
+ * itself; otherwise undefined, and the session loads the file by its path (which also gives a
+ * missing or broken file onnxruntime's own message).
  */
 function readStepKv(path: string): { bytes: Uint8Array; names: Map<string, string> } | undefined {
   try {
-    if (statSync(path).size >= WHOLE_MODEL_LIMIT) return undefined;
+    if (statSync(path).size >= APPENDING_MODEL_LIMIT) return undefined;
+    const names = stepKvNames(path);
+    if (names.size === 0) return undefined;
     const bytes = readFileSync(path);
-    if (keepsExternalData(bytes)) return undefined;
-    const names = stepKvNames(bytes, path);
-    return names.size > 0 ? { bytes, names } : undefined;
+    return keepsExternalData(bytes) ? undefined : { bytes, names };
   } catch {
     return undefined;
   }

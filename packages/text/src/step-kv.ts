@@ -21,9 +21,9 @@ const PAST = /^past_key_values\.\d+\.(key|value)$/;
  * turn into a different rounding (greedy tokens of the 135M-parameter q8 bench model parted at
  * the 39th), so such a model keeps the computation onnxruntime's own loop does.
  */
-export function stepKvNames(bytes: Uint8Array, name: string): Map<string, string> {
+export function stepKvNames(path: string): Map<string, string> {
   const names = new Map<string, string>();
-  const nodes = mainGraphNodeIO(bytes, name);
+  const nodes = mainGraphNodeIO(path);
   if (dynamicQuantizationOps(nodes).length > 0) return names;
   for (const node of nodes) {
     const [past, step] = node.inputs;
