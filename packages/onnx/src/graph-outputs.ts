@@ -84,16 +84,29 @@ function int64(source: ByteSource, start: number, end: number): number {
 }
 
 /**
- * The model with the values named `outputs` appended to its main graph's outputs, by name only
- * (onnxruntime infers their type and shape, as for any value). One copy of the bytes: the model's
- * fields before and after the graph are kept as they are, and the graph's length prefix is rewritten.
+ * The model with its main graph's outputs changed: the values named `add` appended, by name only
+ * (onnxruntime infers their type and shape, as for any value), and the outputs named in `drop`
+ * removed (an output nobody fetches still costs: onnxruntime keeps it apart from the buffers it
+ * reuses). One copy of the bytes: every other field is kept as it is, and the graph's length prefix
+ * is rewritten.
  */
-export function withGraphOutputs(bytes: Uint8Array, outputs: readonly string[]): Uint8Array {
-  const graph = graphField(bytesSource(bytes), bytes.length);
+export function withGraphOutputs(bytes: Uint8Array, add: readonly string[], drop: ReadonlySet<string> = new Set()): Uint8Array {
+  const source = bytesSource(bytes);
+  const graph = graphField(source, bytes.length);
+  const pieces: Uint8Array[] = [];
+  let kept = graph.start;
+  for (const f of fields(source, graph.start, graph.end)) {
+    if (f.field !== GRAPH_OUTPUT || f.wire !== 2) continue;
+    let name = "";
+    for (const v of fields(source, f.start, f.end)) if (v.field === VALUE_NAME && v.wire === 2) name = Buffer.from(bytes.subarray(v.start, v.end)).toString("utf8");
+    if (!drop.has(name)) continue;
+    pieces.push(bytes.subarray(kept, f.keyStart));
+    kept = f.end;
+  }
+  pieces.push(bytes.subarray(kept, graph.end));
   const extra = new ProtoWriter();
-  for (const name of outputs) extra.bytes(GRAPH_OUTPUT, new ProtoWriter().bytes(VALUE_NAME, name));
-  const added = extra.finish();
-  const key = varintBytes(MODEL_GRAPH * 8 + 2);
-  const length = varintBytes(graph.end - graph.start + added.length);
-  return Buffer.concat([bytes.subarray(0, graph.keyStart), key, length, bytes.subarray(graph.start, graph.end), added, bytes.subarray(graph.end)]);
+  for (const name of add) extra.bytes(GRAPH_OUTPUT, new ProtoWriter().bytes(VALUE_NAME, name));
+  pieces.push(extra.finish());
+  const length = pieces.reduce((n, p) => n + p.length, 0);
+  return Buffer.concat([bytes.subarray(0, graph.keyStart), varintBytes(MODEL_GRAPH * 8 + 2), varintBytes(length), ...pieces, bytes.subarray(graph.end)]);
 }

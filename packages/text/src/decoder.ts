@@ -10,6 +10,8 @@ export interface DecoderOptions {
   /** Intra-op threads for onnxruntime (default: 1 for a model under 16 MiB, else the available physical cores; see @riff/onnx resolveThreads). */
   readonly threads?: number | undefined;
   readonly executionProvider?: ExecutionProvider | undefined;
+  /** false keeps the growing cache where the appending one would be used (step-kv.ts): for tests and benches that compare them. */
+  readonly appending?: boolean | undefined;
 }
 
 /** One forward pass: `seq` new tokens for each of `batch` rows, on top of `cache`. */
@@ -91,10 +93,8 @@ export class Decoder {
    * the same one.
    */
   private readonly idleStepFeeds: StepFeeds[] = [];
-  /** The outputs a run on a growing cache fetches: the logits and each layer's present key/value. */
+  /** The outputs a run fetches: the logits and each layer's present key/value, or its step key/value when its caches append. */
   private readonly fetches: readonly string[];
-  /** The outputs a run on an appending cache fetches: the logits and each layer's step key/value. */
-  private readonly stepFetches: readonly string[];
   /** Whether its caches are appending ones (the graph outputs each step's new positions: step-kv.ts). */
   readonly appends: boolean;
   private readonly constants: Record<string, OrtTensor> = {};
@@ -125,13 +125,10 @@ export class Decoder {
     if (unknown.length > 0) {
       throw new RiffError(`${path} has inputs riff text does not know how to feed: ${unknown.join(", ")}`, "model");
     }
+    this.appends = stepKv.size > 0;
     this.layout = readLayout(s, path, config, stepKv);
     this.graph = readGraph(s, this.layout.layers.length);
-    // The room fed with the past is masked out, and the positions are fed (a graph that derives them
-    // from the past's length would count the room).
-    this.appends = this.hasAttentionMask && this.hasPositionIds && this.layout.layers.every((l) => l.keyStep !== undefined && l.valueStep !== undefined);
-    this.fetches = ["logits", ...this.layout.layers.flatMap((l) => [l.keyOutput, l.valueOutput])];
-    this.stepFetches = this.appends ? ["logits", ...this.layout.layers.flatMap((l) => [l.keyStep!, l.valueStep!])] : [];
+    this.fetches = ["logits", ...this.layout.layers.flatMap((l) => (this.appends ? [l.keyStep!, l.valueStep!] : [l.keyOutput, l.valueOutput]))];
     if (this.numLogitsToKeep) this.constants.num_logits_to_keep = int64([1], []);
   }
 
@@ -153,7 +150,7 @@ export class Decoder {
       ...(options.threads !== undefined ? { threads: options.threads } : {}),
       ...(options.executionProvider !== undefined ? { executionProvider: options.executionProvider } : {}),
     };
-    const stepKv = readStepKv(path);
+    const stepKv = options.appending === false ? undefined : readStepKv(path);
     const session =
       stepKv !== undefined
         ? await OnnxSession.fromBytes(withStepKvOutputs(stepKv.bytes, stepKv.names), path, sessionOptions)
@@ -211,8 +208,8 @@ export class Decoder {
     if (session === undefined) throw new RiffError("the text model was disposed");
     if (this.hasUseCacheBranch) feeds.use_cache_branch = this.useCacheBranch(cache.length > 0);
     if (this.numLogitsToKeep) feeds.num_logits_to_keep = allPositions && seq > 1 ? int64([seq], []) : this.constants.num_logits_to_keep!;
-    let fetches: readonly string[] | Fetches = cache.kind === "appending" ? this.stepFetches : this.fetches;
-    if (cache.kind === "appending" && !this.appends) throw new Error("forward: an appending cache on a decoder without step outputs");
+    let fetches: readonly string[] | Fetches = this.fetches;
+    if ((cache.kind === "appending") !== this.appends) throw new Error(`forward: a ${cache.kind} cache on a decoder whose caches ${this.appends ? "append" : "do not append"}`);
     if (cache.inPlace) {
       cache = cache.withRoom(cache.length + seq);
       const bound: Fetches = { logits: null };
@@ -337,14 +334,14 @@ function readLayout(session: OnnxSession, path: string, config: ModelConfig, ste
     }
     const keyOutput = `present.${i}.key`;
     const valueOutput = `present.${i}.value`;
-    for (const name of [keyOutput, valueOutput]) {
+    // An appending decoder's graph returns the step's positions (step-kv.ts) in place of present.*.
+    const keyStep = stepKv.get(keyInput);
+    const valueStep = stepKv.get(valueInput);
+    for (const name of stepKv.size > 0 ? [keyStep ?? keyInput, valueStep ?? valueInput] : [keyOutput, valueOutput]) {
       if (!session.hasOutput(name)) throw new RiffError(`${path} lacks the output ${name} (to feed back as ${name.replace("present", "past_key_values")})`, "model");
     }
     first ??= entry.key;
-    const keyStep = stepKv.get(keyInput);
-    const valueStep = stepKv.get(valueInput);
-    const steps = keyStep !== undefined && valueStep !== undefined && session.hasOutput(keyStep) && session.hasOutput(valueStep) ? { keyStep, valueStep } : {};
-    layers.push({ keyInput, valueInput, keyOutput, valueOutput, ...steps });
+    layers.push({ keyInput, valueInput, keyOutput, valueOutput, ...(stepKv.size > 0 ? { keyStep, valueStep } : {}) });
   }
   const info = first!;
   if (info.type !== "float32" && info.type !== "float16") {

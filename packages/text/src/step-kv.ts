@@ -25,16 +25,27 @@ export function stepKvNames(path: string): Map<string, string> {
   const names = new Map<string, string>();
   const nodes = mainGraphNodeIO(path);
   if (dynamicQuantizationOps(nodes).length > 0) return names;
+  // The room fed with the past is masked out, and the positions are fed: a graph that derives them
+  // from the past's length would count the room.
+  const reads = (input: string): boolean => nodes.some((n) => n.inputs.includes(input));
+  if (!reads("attention_mask") || !reads("position_ids")) return names;
   for (const node of nodes) {
     const [past, step] = node.inputs;
     if (node.opType !== "Concat" || node.domain !== "" || !POSITIONS_AXES.has(node.intAttributes.axis ?? Number.NaN) || node.inputs.length !== 2) continue;
     if (past === undefined || step === undefined || step === "" || !PAST.test(past)) continue;
-    if (node.outputs.length === 1 && node.outputs[0] === past.replace("past_key_values", "present")) names.set(past, step);
+    if (node.outputs.length === 1 && node.outputs[0] === presentOf(past)) names.set(past, step);
   }
-  return names;
+  // Every layer or none: a graph whose cache only partly appends keeps the growing cache.
+  const pasts = new Set(nodes.flatMap((n) => n.inputs.filter((i) => PAST.test(i))));
+  return names.size === pasts.size ? names : new Map();
 }
 
-/** The model with those new positions added to its outputs (a model without any is returned as it is). */
+/** The model with those new positions as its outputs in place of the present.* they are concatenated into. */
 export function withStepKvOutputs(bytes: Uint8Array, names: ReadonlyMap<string, string>): Uint8Array {
-  return names.size === 0 ? bytes : withGraphOutputs(bytes, [...names.values()]);
+  return withGraphOutputs(bytes, [...names.values()], new Set([...names.keys()].map(presentOf)));
+}
+
+/** The present.* output of a past_key_values.* input. */
+export function presentOf(past: string): string {
+  return past.replace("past_key_values", "present");
 }

@@ -95,9 +95,9 @@ test("StepFeeds: an appending cache's unfilled room is masked in every row", () 
 test("the default text model appends: padded batched steps give the logits of the whole-present path", async () => {
   const dir = resolveModelDir("text", undefined);
   const folder = readModelFolder(dir, {});
-  const decoder = await Decoder.load(folder.onnxPath, folder.config);
+  const decoders = [await Decoder.load(folder.onnxPath, folder.config), await Decoder.load(folder.onnxPath, folder.config, { appending: false })];
   try {
-    assert.equal(decoder.appends, true);
+    assert.deepEqual(decoders.map((d) => d.appends), [true, false]);
     const prompts = [[1, 300, 301, 302, 303, 304, 305], [1, 400, 401]];
     const seq = 7;
     const pads = prompts.map((p) => seq - p.length);
@@ -105,8 +105,8 @@ test("the default text model appends: padded batched steps give the logits of th
     const mask = prompts.flatMap((p, r) => Array.from({ length: seq }, (_, i) => (i >= pads[r]! ? 1 : 0)));
     const positions = prompts.flatMap((_, r) => Array.from({ length: seq }, (_, i) => Math.max(0, i - pads[r]!)));
     const runs = await Promise.all(
-      [decoder.emptyCache(2), KvCache.empty(decoder.layout, 2)].map(async (empty) => {
-        let out = await decoder.forward({ ids, batch: 2, seq, attentionMask: mask, positionIds: positions, cache: empty });
+      decoders.map(async (decoder) => {
+        let out = await decoder.forward({ ids, batch: 2, seq, attentionMask: mask, positionIds: positions, cache: decoder.emptyCache(2) });
         const logits = [out.logits];
         for (let step = 0; step < 40; step++) {
           out = await decoder.forward({ ids: [500 + step, 600 + step], batch: 2, seq: 1, pads, cache: out.cache });
@@ -125,15 +125,16 @@ test("the default text model appends: padded batched steps give the logits of th
       for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i]! - want[i]!));
       assert.ok(worst < 1e-4, `step ${step}: logits differ by ${worst}`);
     });
+    // Each decoder refuses the other kind of cache (the appending one has no present.* outputs).
+    await assert.rejects(decoders[0]!.forward({ ids: [5], batch: 1, seq: 1, pads: [0], cache: KvCache.empty(decoders[0]!.layout, 1) }), /growing cache/);
   } finally {
-    await decoder.dispose();
+    for (const d of decoders) await d.dispose();
   }
 });
 
 test("appending: optimum's axis -2 Concats count; a graph without position_ids keeps the growing cache (it would count the room as positions)", async () => {
   for (const [name, appends] of [["optimum-llama", true], ["optimum-qwen2", true], ["optimum-llama-nopos", false]] as const) {
     const folder = readModelFolder(join(fixturesDir, "exporters", name), {});
-    assert.ok(stepKvNames(folder.onnxPath).size > 0, `${name}: its present.* are Concats`);
     const decoder = await Decoder.load(folder.onnxPath, folder.config);
     try {
       assert.equal(decoder.appends, appends, name);
