@@ -195,7 +195,7 @@ export class Decoder {
         throw new RangeError("forward: attention mask or positions do not match [batch, seq]");
       }
       feeds.input_ids = integers(this.idsType, input.ids, [batch, seq]);
-      const mask = room > 0 ? withRoom(input.attentionMask, batch, cache.length, room) : input.attentionMask;
+      const mask = room > 0 ? maskWithRoom(input.attentionMask, batch, cache.length, room) : input.attentionMask;
       if (this.hasAttentionMask) feeds.attention_mask = integers(this.maskType, mask, [batch, total + room]);
       if (this.hasPositionIds) feeds.position_ids = integers(this.positionType, input.positionIds, [batch, seq]);
     }
@@ -269,12 +269,11 @@ export class Decoder {
 }
 
 /** Rows of [batch, filled + new] mask values with `room` zeros inserted after each row's first `filled`. */
-function withRoom(mask: readonly number[], batch: number, filled: number, room: number): number[] {
+function maskWithRoom(mask: readonly number[], batch: number, filled: number, room: number): number[] {
   const width = mask.length / batch;
-  const out: number[] = [];
+  const out = new Array<number>(mask.length + batch * room).fill(0);
   for (let r = 0; r < batch; r++) {
-    const row = mask.slice(r * width, (r + 1) * width);
-    out.push(...row.slice(0, filled), ...new Array<number>(room).fill(0), ...row.slice(filled));
+    for (let i = 0; i < width; i++) out[r * (width + room) + (i < filled ? i : i + room)] = mask[r * width + i]!;
   }
   return out;
 }

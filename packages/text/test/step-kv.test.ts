@@ -107,6 +107,20 @@ test("the default text model appends: padded batched steps give the logits of th
     const runs = await Promise.all(
       decoders.map(async (decoder) => {
         let out = await decoder.forward({ ids, batch: 2, seq, attentionMask: mask, positionIds: positions, cache: decoder.emptyCache(2) });
+        if (decoder.appends) {
+          // An explicit mask over the filled positions gets the room inserted: the padded step's logits, bit for bit.
+          assert.ok(out.cache.capacity > out.cache.length);
+          const explicit = await decoder.forward({
+            ids: [450, 460],
+            batch: 2,
+            seq: 1,
+            attentionMask: prompts.flatMap((_, r) => Array.from({ length: seq + 1 }, (_, i) => (i >= pads[r]! ? 1 : 0))),
+            positionIds: prompts.map((p) => p.length),
+            cache: out.cache,
+          });
+          const padded = await decoder.forward({ ids: [450, 460], batch: 2, seq: 1, pads, cache: out.cache });
+          assert.deepEqual(Array.from(explicit.logits), Array.from(padded.logits));
+        }
         const logits = [out.logits];
         for (let step = 0; step < 40; step++) {
           out = await decoder.forward({ ids: [500 + step, 600 + step], batch: 2, seq: 1, pads, cache: out.cache });
