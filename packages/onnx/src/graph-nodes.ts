@@ -190,6 +190,13 @@ export class PositionedFile implements ByteSource {
     return this.window.toString("utf8", start - this.windowStart, end - this.windowStart);
   }
 
+  /** Bytes [start, end) of the file, read directly (not through the window). */
+  bytes(start: number, end: number): Uint8Array {
+    const out = Buffer.alloc(end - start);
+    if (readSync(this.fd, out, 0, out.length, start) !== out.length) throw new Error("unexpected end of file");
+    return out;
+  }
+
   close(): void {
     closeSync(this.fd);
   }

@@ -1,5 +1,5 @@
 export { OnnxSession, availableProviders } from "./session.js";
-export { MAX_THREADS, SMALL_MODEL_BYTES, defaultThreads, isSmallModel, keepsExternalData, physicalCoresInCpuinfo } from "./threads.js";
+export { MAX_THREADS, SMALL_MODEL_BYTES, defaultThreads, isSmallModel, physicalCoresInCpuinfo } from "./threads.js";
 export type { DataType, ValueInfo, ExecutionProvider, SessionOptions, SessionStats, OrtTensor, Feeds, Fetches } from "./session.js";
 export { float32, float64, float16, int64, int32, bool, integers, floatData, dimsOf } from "./tensors.js";
 export { SESSION_LOAD_OPTIONS } from "./load-options.js";
@@ -9,3 +9,4 @@ export { convInputChannels } from "./conv-channels.js";
 export { dynamicQuantizationOps, dynamicQuantizationOpsOf } from "./dynamic-quantization.js";
 export { convertOnnx, convertedPath, convertOptionsSchema, CONVERT_OPTIONS, type ConvertOnnxOptions, type ConvertResult } from "./convert.js";
 export { mainGraphNodeIO, withGraphOutputs, type NodeIO } from "./graph-outputs.js";
+export { graphWithoutWeights } from "./weights-in-place.js";

@@ -12,12 +12,16 @@ import type * as ort from "onnxruntime-node";
  * builder int4 model 55–62 → 84–92 (1.45×), the default text model 984–1270 → 1458–1651 (1.3–1.5×);
  * 1 thread (no pool threads) is unchanged.
  */
-export function onnxSessionOptions(threads: number, executionProvider: string): ort.InferenceSession.SessionOptions {
+export function onnxSessionOptions(threads: number, executionProvider: string, externalDataDir?: string): ort.InferenceSession.SessionOptions {
   return {
     executionProviders: [executionProvider],
     graphOptimizationLevel: "all",
     intraOpNumThreads: threads,
     interOpNumThreads: 1,
-    extra: { "session.intra_op.allow_spinning": "0" },
+    extra: {
+      "session.intra_op.allow_spinning": "0",
+      // Where a model loaded from memory finds its external data (its weights, left in its file).
+      ...(externalDataDir !== undefined ? { "session.model_external_initializers_file_folder_path": externalDataDir } : {}),
+    },
   };
 }

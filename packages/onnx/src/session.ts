@@ -30,6 +30,12 @@ export interface SessionOptions {
   readonly requiredOutputs?: readonly string[];
   /** What the file is, for messages ("text decoder", "unet"). */
   readonly role?: string;
+  /**
+   * For a model held in memory whose weights stay in its file (weights-in-place.ts): the
+   * folder onnxruntime reads external data from. Threads are then chosen by that file (`path`), not
+   * by the bytes in memory.
+   */
+  readonly externalDataDir?: string;
 }
 
 /** Cumulative counters of {@link OnnxSession.run} calls, for benchmarks and profiling. */
@@ -79,7 +85,7 @@ export class OnnxSession {
 
   private static async create(source: string | Uint8Array, path: string, options: SessionOptions): Promise<OnnxSession> {
     const role = options.role ?? "model";
-    const threads = resolveThreads(options.threads, source);
+    const threads = resolveThreads(options.threads, options.externalDataDir !== undefined ? path : source);
     const executionProvider = options.executionProvider ?? "cpu";
     if (executionProvider === "cuda" && !cudaAvailable()) {
       throw new RiffError(
@@ -87,7 +93,7 @@ export class OnnxSession {
         "executionProvider",
       );
     }
-    const sessionOptions = onnxSessionOptions(threads, executionProvider);
+    const sessionOptions = onnxSessionOptions(threads, executionProvider, options.externalDataDir);
     prepareOnnxruntime();
     let session: ort.InferenceSession;
     try {

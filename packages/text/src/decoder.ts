@@ -1,6 +1,6 @@
-import { readFileSync, statSync } from "node:fs";
+import { dirname } from "node:path";
 import { RiffError } from "@riff/core";
-import { OnnxSession, bool, floatData, int64, integers, keepsExternalData, type ExecutionProvider, type Fetches, type OrtTensor, type SessionOptions, type SessionStats, type ValueInfo } from "@riff/onnx";
+import { OnnxSession, bool, floatData, graphWithoutWeights, int64, integers, type ExecutionProvider, type Fetches, type OrtTensor, type SessionOptions, type SessionStats, type ValueInfo } from "@riff/onnx";
 import { KvCache, type KvLayerIO, type KvLayout } from "./kv-cache.js";
 import type { ModelConfig } from "./model-folder.js";
 import { StepFeeds } from "./step-feeds.js";
@@ -153,7 +153,7 @@ export class Decoder {
     const stepKv = options.appending === false ? undefined : readStepKv(path);
     const session =
       stepKv !== undefined
-        ? await OnnxSession.fromBytes(withStepKvOutputs(stepKv.bytes, stepKv.names), path, sessionOptions)
+        ? await OnnxSession.fromBytes(withStepKvOutputs(stepKv.graph, stepKv.names), path, { ...sessionOptions, externalDataDir: dirname(path) })
         : await OnnxSession.load(path, sessionOptions);
     try {
       return new Decoder(session, path, config, stepKv?.names ?? new Map());
@@ -279,26 +279,15 @@ function maskWithRoom(mask: readonly number[], batch: number, filled: number, ro
 }
 
 /**
- * The largest model whose cache appends (step-kv.ts): the rewritten graph is loaded from memory, so
- * its bytes are held twice while onnxruntime parses them (a 198 MB q4 model's peak RSS went from
- * 0.6 to 1.0 GB); a larger model keeps the growing cache, where the weights, not the cache, fill
- * each step.
- */
-const APPENDING_MODEL_LIMIT = 64 * 1024 * 1024;
-
-/**
- * The model's bytes and its step key/value outputs (step-kv.ts), when it is one file (no external
- * data) under {@link APPENDING_MODEL_LIMIT} whose present.* are concatenations riff can append to
- * itself; otherwise undefined, and the session loads the file by its path (which also gives a
+ * The graph, without its weights (they stay in the file: @riff/onnx graphWithoutWeights), and its
+ * step key/value outputs (step-kv.ts), when the file's present.* are concatenations riff can append
+ * to itself; otherwise undefined, and the session loads the file by its path (which also gives a
  * missing or broken file onnxruntime's own message).
  */
-function readStepKv(path: string): { bytes: Uint8Array; names: Map<string, string> } | undefined {
+function readStepKv(path: string): { graph: Uint8Array; names: Map<string, string> } | undefined {
   try {
-    if (statSync(path).size >= APPENDING_MODEL_LIMIT) return undefined;
     const names = stepKvNames(path);
-    if (names.size === 0) return undefined;
-    const bytes = readFileSync(path);
-    return keepsExternalData(bytes) ? undefined : { bytes, names };
+    return names.size > 0 ? { graph: graphWithoutWeights(path), names } : undefined;
   } catch {
     return undefined;
   }
