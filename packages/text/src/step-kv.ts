@@ -4,8 +4,9 @@
  * attention reads that concatenation. Fetching present.* makes onnxruntime-node copy the whole
  * cache out of every step into fresh memory: at a context of a hundred positions, the larger part
  * of a 32-row step of the default model (7.2 against 4.3 ms). The step's k and v are all the cache
- * needs, so riff adds them to the graph's outputs at load time and keeps the cache in buffers of
- * its own with room to append (KvCache.appending), the unfilled room masked out of the past it feeds.
+ * needs, so at load riff makes them the graph's outputs in place of present.* (a present output
+ * nobody fetches still costs onnxruntime a buffer of its own) and keeps the cache in buffers of its
+ * own with room to append (KvCache.appending), the unfilled room masked out of the past it feeds.
  */
 import { dynamicQuantizationOps, mainGraphNodeIO, withGraphOutputs } from "@riff/onnx";
 
