@@ -20,6 +20,8 @@ export const MODEL_GRAPH = 7;
 const MODEL_FUNCTIONS = 25;
 export const GRAPH_NODE = 1;
 const FUNCTION_NODE = 7;
+const NODE_INPUT = 1;
+const NODE_OUTPUT = 2;
 export const NODE_OP_TYPE = 4;
 const NODE_ATTRIBUTE = 5;
 const NODE_DOMAIN = 7;
@@ -59,16 +61,18 @@ function readNode(file: PositionedFile, start: number, end: number, out: GraphNo
   for (const a of node.attributes) for (const g of a.subgraphs) readGraph(file, g.start, g.end, GRAPH_NODE, out);
 }
 
-/** A NodeProto's operator, domain and attributes, with where each lies in the file (for rewrites). */
+/** A NodeProto's operator, domain, inputs, outputs and attributes, with where each lies in the file (for rewrites). */
 export interface NodeFields {
   readonly opType: string;
+  readonly inputs: readonly string[];
+  readonly outputs: readonly string[];
   /** Where the op_type field ends (the node's end when it has none). */
   readonly opTypeEnd: number;
   readonly domain: string;
   readonly attributes: ReadonlyArray<{
     readonly field: Field;
     readonly name: string;
-    /** An INT attribute's value. */
+    /** An INT attribute's value (signed: axis -2 is common). */
     readonly int: number | undefined;
     /** A GRAPH or GRAPHS attribute's graphs (If/Loop/Scan bodies). */
     readonly subgraphs: readonly Field[];
@@ -80,10 +84,14 @@ export function nodeFields(file: PositionedFile, start: number, end: number): No
   let opType = "";
   let opTypeEnd = end;
   let domain = "";
+  const inputs: string[] = [];
+  const outputs: string[] = [];
   const attributes: Array<NodeFields["attributes"][number]> = [];
   for (const f of fields(file, start, end)) {
     if (f.wire !== 2) continue;
-    if (f.field === NODE_OP_TYPE) {
+    if (f.field === NODE_INPUT) inputs.push(file.text(f.start, f.end));
+    else if (f.field === NODE_OUTPUT) outputs.push(file.text(f.start, f.end));
+    else if (f.field === NODE_OP_TYPE) {
       opType = file.text(f.start, f.end);
       opTypeEnd = f.end;
     } else if (f.field === NODE_DOMAIN) domain = file.text(f.start, f.end);
@@ -93,13 +101,20 @@ export function nodeFields(file: PositionedFile, start: number, end: number): No
       const subgraphs: Field[] = [];
       for (const a of fields(file, f.start, f.end)) {
         if (a.field === ATTR_NAME && a.wire === 2) name = file.text(a.start, a.end);
-        else if (a.field === ATTR_INT && a.wire === 0) int = a.value;
+        else if (a.field === ATTR_INT && a.wire === 0) int = int64(file, a.start, a.end);
         else if ((a.field === ATTR_GRAPH || a.field === ATTR_GRAPHS) && a.wire === 2) subgraphs.push(a);
       }
       attributes.push({ field: f, name, int, subgraphs });
     }
   }
-  return { opType, opTypeEnd, domain, attributes };
+  return { opType, inputs, outputs, opTypeEnd, domain, attributes };
+}
+
+/** The signed int64 varint in bytes [start, end) (a negative one takes ten bytes). */
+function int64(source: ByteSource, start: number, end: number): number {
+  let value = 0n;
+  for (let i = start; i < end; i++) value |= BigInt(source.byte(i) & 0x7f) << BigInt(7 * (i - start));
+  return Number(BigInt.asIntN(64, value));
 }
 
 export interface Field {

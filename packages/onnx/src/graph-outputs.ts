@@ -6,17 +6,11 @@
  * which onnxruntime-node would copy out on every step.) Weights are copied as bytes, never parsed.
  */
 import { RiffError } from "@riff/core";
-import { GRAPH_NODE, MODEL_GRAPH, NODE_OP_TYPE, PositionedFile, bytesSource, fields, type ByteSource, type Field } from "./graph-nodes.js";
+import { GRAPH_NODE, MODEL_GRAPH, PositionedFile, bytesSource, fields, nodeFields, type ByteSource, type Field } from "./graph-nodes.js";
 import { ProtoWriter, varintBytes } from "./proto-writer.js";
 
 // onnx.proto3's field numbers, beyond graph-nodes.ts's.
 const GRAPH_OUTPUT = 12;
-const NODE_INPUT = 1;
-const NODE_OUTPUT = 2;
-const NODE_DOMAIN = 7;
-const NODE_ATTRIBUTE = 5;
-const ATTR_NAME = 1;
-const ATTR_INT = 3;
 const VALUE_NAME = 1;
 
 /** One node of the main graph, with the names it reads and writes. */
@@ -39,33 +33,14 @@ function graphField(source: ByteSource, size: number): Field {
  */
 export function mainGraphNodeIO(path: string): NodeIO[] {
   const file = new PositionedFile(path);
-  const text = (f: Field): string => file.text(f.start, f.end);
   try {
     const graph = graphField(file, file.size);
     const nodes: NodeIO[] = [];
     for (const n of fields(file, graph.start, graph.end)) {
       if (n.field !== GRAPH_NODE || n.wire !== 2) continue;
-      let opType = "";
-      let domain = "";
-      const inputs: string[] = [];
-      const outputs: string[] = [];
+      const { opType, domain, inputs, outputs, attributes } = nodeFields(file, n.start, n.end);
       const intAttributes: Record<string, number> = {};
-      for (const f of fields(file, n.start, n.end)) {
-        if (f.wire !== 2) continue;
-        if (f.field === NODE_INPUT) inputs.push(text(f));
-        else if (f.field === NODE_OUTPUT) outputs.push(text(f));
-        else if (f.field === NODE_OP_TYPE) opType = text(f);
-        else if (f.field === NODE_DOMAIN) domain = text(f);
-        else if (f.field === NODE_ATTRIBUTE) {
-          let attr = "";
-          let value: number | undefined;
-          for (const a of fields(file, f.start, f.end)) {
-            if (a.field === ATTR_NAME && a.wire === 2) attr = text(a);
-            else if (a.field === ATTR_INT && a.wire === 0) value = int64(file, a.start, a.end);
-          }
-          if (value !== undefined) intAttributes[attr] = value;
-        }
-      }
+      for (const a of attributes) if (a.int !== undefined) intAttributes[a.name] = a.int;
       nodes.push({ opType, domain, inputs, outputs, intAttributes });
     }
     return nodes;
@@ -74,13 +49,6 @@ export function mainGraphNodeIO(path: string): NodeIO[] {
   } finally {
     file.close();
   }
-}
-
-/** The signed int64 varint in bytes [start, end) (a negative one takes ten bytes: axis -2 is common). */
-function int64(source: ByteSource, start: number, end: number): number {
-  let value = 0n;
-  for (let i = start; i < end; i++) value |= BigInt(source.byte(i) & 0x7f) << BigInt(7 * (i - start));
-  return Number(BigInt.asIntN(64, value));
 }
 
 /**

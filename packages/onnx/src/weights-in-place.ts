@@ -11,7 +11,7 @@
 import { basename } from "node:path";
 import { RiffError } from "@riff/core";
 import { MODEL_GRAPH, PositionedFile, fields } from "./graph-nodes.js";
-import { ProtoWriter, varintBytes } from "./proto-writer.js";
+import { ProtoWriter } from "./proto-writer.js";
 
 // onnx.proto3's field numbers: GraphProto.initializer, TensorProto's raw_data, external_data and
 // data_location (EXTERNAL = 1), StringStringEntryProto's key and value.
@@ -27,7 +27,7 @@ const ENTRY_VALUE = 2;
 export function graphWithoutWeights(path: string): Uint8Array {
   const file = new PositionedFile(path);
   const location = basename(path);
-  const field = (key: number, payload: Uint8Array): Uint8Array => Buffer.concat([varintBytes(key * 8 + 2), varintBytes(payload.length), payload]);
+  const field = (key: number, payload: Uint8Array): Uint8Array => new ProtoWriter().bytes(key, payload).finish();
   try {
     const model: Uint8Array[] = [];
     for (const f of fields(file, 0, file.size)) {
