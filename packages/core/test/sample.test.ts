@@ -123,6 +123,54 @@ test("greedy is the argmax, lowest id on ties; an all -Infinity row is a RiffErr
   assert.throws(() => sampleCategorical(Float32Array.from([0, Number.NaN]), new Rng(1)), RiffError);
 });
 
+test("greedy in four lanes equals a one-pass scan: ties across lanes, tails, NaN and -Infinity", () => {
+  // Ties in lanes 3 and 1 (ids 3 and 5): the lower id wins although lane 1 is joined first.
+  assert.equal(greedy(Float32Array.from([0, 1, 2, 7, 1, 7, 0])), 3);
+  assert.equal(greedy(Float32Array.from([0, 1, 2, 3, 4, 5, 6, 9, 9])), 7, "a tail after whole groups of four");
+  const scan = (row: Float32Array): number => {
+    let best = -1;
+    for (let i = 0; i < row.length; i++) if (row[i]! > (best < 0 ? -Infinity : row[best]!)) best = i;
+    return best;
+  };
+  const rng = new Rng(21);
+  for (let r = 0; r < 3000; r++) {
+    const row = Float32Array.from({ length: 1 + (r % 37) }, () => {
+      const u = rng.uniform();
+      return u < 0.2 ? -Infinity : u < 0.25 ? Number.NaN : Math.floor(rng.uniform() * 4);
+    });
+    const expected = scan(row);
+    if (expected < 0) assert.throws(() => greedy(row), RiffError);
+    else assert.equal(greedy(row), expected, `row ${r}: ${[...row].join(" ")}`);
+  }
+});
+
+test("sampleCategorical's draw over the live ids is the inversion over the whole row, draw for draw", () => {
+  // The whole-row inversion, written plainly: the same weights summed in id order.
+  const inversion = (row: Float32Array, rng: Rng): number => {
+    let top = -Infinity;
+    for (const l of row) if (l > top) top = l;
+    let total = 0;
+    for (const l of row) if (l !== -Infinity) total += Math.exp(l - top);
+    const target = rng.uniform() * total;
+    let sum = 0;
+    let last = -1;
+    for (let i = 0; i < row.length; i++) {
+      if (row[i] === -Infinity) continue;
+      sum += Math.exp(row[i]! - top);
+      last = i;
+      if (sum > target) return i;
+    }
+    return last;
+  };
+  const source = new Rng(5);
+  for (let r = 0; r < 200; r++) {
+    const row = Float32Array.from({ length: 300 }, () => (source.uniform() < 0.8 ? -Infinity : source.uniform() * 6));
+    const a = new Rng(r);
+    const b = new Rng(r);
+    for (let k = 0; k < 20; k++) assert.equal(sampleCategorical(row, a), inversion(row, b), `row ${r}, draw ${k}`);
+  }
+});
+
 test("a single surviving token is always drawn", () => {
   const logits = Float32Array.from([-Infinity, 4, -Infinity]);
   const rng = new Rng(0);

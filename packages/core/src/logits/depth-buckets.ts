@@ -8,6 +8,7 @@
  * running sums over the candidates are those over the whole row.
  */
 import { expNonPositive } from "../fast-exp.js";
+import { liveWeights } from "./ranking.js";
 
 /** Bins 0 … DEPTHS − 1, then one for everything deeper. */
 const DEPTHS = 32;
@@ -17,40 +18,47 @@ const mass = new Float64Array(DEPTHS + 1);
 let shallow = new Int32Array(0);
 
 export interface NucleusCandidates {
-  /** Live (finite) tokens, listed in order[0..count) before the narrowing. */
+  /** How many tokens are live (finite). */
   readonly count: number;
   /** Σ exp(logit − top) over them, summed in id order (as {@link liveWeights} sums). */
   readonly total: number;
-  /** order[0..candidates) now lists the tokens no deeper than the bin where the nucleus ends, by id. */
+  /**
+   * order[0..candidates) now lists the tokens no deeper than the bin where the nucleus ends, by id,
+   * and `weights` holds their exp(logit − top) (other entries of both are stale).
+   */
   readonly candidates: number;
 }
 
 /**
- * {@link liveWeights} (same weights, same total) plus the narrowing: order[0..candidates) ends up
- * holding the live tokens no deeper than the first bin at which the binned weights, summed bin by
- * bin, reach the share `p` of the total (every live token when only the deepest bin gets there).
+ * {@link liveWeights}'s total, plus the narrowing: order[0..candidates) ends up holding the live
+ * tokens no deeper than the first bin at which the binned weights, summed bin by bin, reach the
+ * share `p` of the total (every live token when only the deepest bin gets there).
  */
 export function nucleusCandidates(logits: Float32Array, top: number, p: number, order: Int32Array, weights: Float64Array): NucleusCandidates {
   if (shallow.length < logits.length) shallow = new Int32Array(logits.length);
   let count = 0;
   let total = 0;
   let near = 0;
-  // The pass over the row does only what every token needs; the bins are filled afterwards, from
-  // the short shallow list, and from the whole row only when the nucleus reaches deeper.
+  // The pass over the row does only what every token needs (its weight, into the total) and keeps
+  // the shallow tokens apart; the bins are filled afterwards from that short list, and the whole
+  // row is listed (its weights computed again, to the same bits) only when the nucleus reaches deeper.
   for (let i = 0; i < logits.length; i++) {
     const l = logits[i]!;
     if (l > -Infinity) {
       const w = expNonPositive(l - top);
-      weights[i] = w;
       total += w;
-      order[count++] = i;
-      if (top - l < SHALLOW) shallow[near++] = i;
+      count++;
+      if (top - l < SHALLOW) {
+        weights[i] = w;
+        shallow[near++] = i;
+      }
     }
   }
   mass.fill(0);
   binMasses(logits, top, weights, shallow, near, 0);
   let last = nucleusEnd(total, p, SHALLOW);
   if (last === DEPTHS) {
+    liveWeights(logits, top, order, weights);
     binMasses(logits, top, weights, order, count, SHALLOW);
     last = nucleusEnd(total, p, DEPTHS);
   }

@@ -12,20 +12,68 @@ function everythingFiltered(): never {
   throw new RiffError("cannot choose a token: every logit is -Infinity (the filters removed every token)");
 }
 
+/** Whether id j with value w ranks before id i with value v (larger first, then lower id; -1 is no id). */
+function ranksBefore(w: number, j: number, v: number, i: number): boolean {
+  return j >= 0 && (i < 0 || w > v || (w === v && j < i));
+}
+
 /** Greedy decoding: the id of the largest logit (the lowest id on ties). */
 export function greedy(logits: ArrayLike<number>): number {
-  let best = -1;
-  let bestValue = -Infinity;
-  for (let i = 0; i < logits.length; i++) {
-    const v = logits[i]!;
-    if (v > bestValue) {
-      best = i;
-      bestValue = v;
+  // Four lanes, as in tensor.ts's max, each keeping its first largest; joined by value, then id.
+  let a = -Infinity;
+  let b = -Infinity;
+  let c = -Infinity;
+  let d = -Infinity;
+  let ia = -1;
+  let ib = -1;
+  let ic = -1;
+  let id = -1;
+  const n = logits.length;
+  const whole = n - (n % 4);
+  let i = 0;
+  for (; i < whole; i += 4) {
+    const x0 = logits[i]!;
+    const x1 = logits[i + 1]!;
+    const x2 = logits[i + 2]!;
+    const x3 = logits[i + 3]!;
+    if (x0 > a) {
+      a = x0;
+      ia = i;
+    }
+    if (x1 > b) {
+      b = x1;
+      ib = i + 1;
+    }
+    if (x2 > c) {
+      c = x2;
+      ic = i + 2;
+    }
+    if (x3 > d) {
+      d = x3;
+      id = i + 3;
     }
   }
-  if (best < 0) everythingFiltered();
-  return best;
+  for (; i < n; i++) {
+    if (logits[i]! > a) {
+      a = logits[i]!;
+      ia = i;
+    }
+  }
+  if (ranksBefore(b, ib, a, ia)) {
+    a = b;
+    ia = ib;
+  }
+  if (ranksBefore(d, id, c, ic)) {
+    c = d;
+    ic = id;
+  }
+  if (ranksBefore(c, ic, a, ia)) ia = ic;
+  if (ia < 0) everythingFiltered();
+  return ia;
 }
+
+/** The ids sampleCategorical found live (not -Infinity), reused between draws. */
+let live = new Int32Array(0);
 
 /**
  * Draws one id from softmax(logits) by inversion: u = rng.uniform() (53 random bits) picks the
@@ -33,27 +81,34 @@ export function greedy(logits: ArrayLike<number>): number {
  * needs exactly two rng.nextUint32() calls per draw, and never returns an id of probability 0
  * (a -Infinity logit adds nothing to the running sum, so it cannot be the first to pass u).
  *
- * The weights exp(logit − max) are computed twice instead of stored, so a draw allocates nothing.
+ * One pass over the row finds the maximum and lists the ids that are not -Infinity; the sum and the
+ * draw then run over that list alone (in id order, as over the row: the same sums to the bit), so
+ * after top-k or top-p a draw costs one scan of the row, not three. The weights exp(logit − max)
+ * are computed twice instead of stored.
  */
 export function sampleCategorical(logits: ArrayLike<number>, rng: Rng): number {
   const n = logits.length;
+  if (live.length < n) live = new Int32Array(n);
   let max = -Infinity;
-  for (let i = 0; i < n; i++) if (logits[i]! > max) max = logits[i]!;
-  if (max === -Infinity) everythingFiltered();
-  // A -Infinity logit (filtered out) weighs exp(-Infinity) = 0: skipping it changes no sum.
-  let total = 0;
+  let count = 0;
   for (let i = 0; i < n; i++) {
     const l = logits[i]!;
-    if (l !== -Infinity) total += expNonPositive(l - max);
+    // NaN is listed too, so the sum below turns NaN and the row is refused.
+    if (l !== -Infinity) {
+      live[count++] = i;
+      if (l > max) max = l;
+    }
   }
+  if (max === -Infinity) everythingFiltered();
+  let total = 0;
+  for (let j = 0; j < count; j++) total += expNonPositive(logits[live[j]!]! - max);
   if (!Number.isFinite(total)) throw new RiffError("cannot sample: the logits contain NaN or +Infinity");
   const target = rng.uniform() * total;
   let cumulative = 0;
   let last = -1;
-  for (let i = 0; i < n; i++) {
-    const l = logits[i]!;
-    if (l === -Infinity) continue;
-    const w = expNonPositive(l - max);
+  for (let j = 0; j < count; j++) {
+    const i = live[j]!;
+    const w = expNonPositive(logits[i]! - max);
     if (w === 0) continue;
     cumulative += w;
     last = i;
